@@ -1,0 +1,155 @@
+"""One frozen settings object, built from the environment (prefix CLUETRAIN_).
+
+Every setting is listed in SETTINGS_DOC (rendered in the README). Build it once at
+the edge (CLI) with `Settings.from_env()` and pass it down explicitly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+PREFIX = "CLUETRAIN_"
+
+
+class SettingsError(ValueError):
+    """A CLUETRAIN_* variable has a value we cannot use."""
+
+
+# name -> (default, description). The README table is generated from this.
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    "broker": ("", "Kafka bootstrap URL (`kafka://host:port`). Empty: start the embedded Tansu broker."),
+    "broker_profile": ("auto", "`local` applies the Tansu workarounds, `kafka` targets Apache Kafka; `auto`: local when the broker is embedded."),
+    "clickhouse": ("./cluetrain-data", "ClickHouse target: a directory (embedded chdb) or `clickhouse://user:pass@host:port/db`."),
+    "database": ("cluetrain", "ClickHouse database (a URL's path overrides it)."),
+    "partitions": ("4", "Partitions of the input topics (key = brand)."),
+    "app_id": ("cluetrain", "Faust application id = consumer group."),
+    "topic_mentions": ("mentions", "Topic of mentions."),
+    "topic_replies": ("replies", "Topic of replies."),
+    "topic_alerts": ("alerts", "Topic of alerts."),
+    "topic_dead_letters": ("dead_letters", "Topic of dead letters."),
+    "allowed_lateness_s": ("300", "Allowed lateness of the event-time watermark, seconds."),
+    "default_sla_s": ("3600", "Default answer SLA per brand, seconds."),
+    "brand_sla": ("", "Per-brand SLA overrides, `brand=seconds,brand=seconds`."),
+    "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much."),
+    "max_text_bytes": ("100000", "Texts larger than this (UTF-8 bytes) go to dead letters."),
+    "max_future_s": ("86400", "Events dated more than this after the stream clock go to dead letters."),
+    "sink_batch_size": ("5000", "Rows buffered per ClickHouse table before a write."),
+    "sink_flush_interval_s": ("1.0", "Longest time rows wait in the sink buffer, seconds."),
+    "sink_retries": ("5", "Attempts of a failing ClickHouse write before the worker stops."),
+    "commit_interval_s": ("1.0", "Faust commit interval, seconds (offsets are committed after the sink flush)."),
+    "session_timeout_s": ("10", "Consumer group session timeout, seconds (Faust's 60 s makes a join slow)."),
+    "log_level": ("warning", "Log level of the worker."),
+}
+
+
+def _parse_brand_sla(raw: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        brand, sep, seconds = part.partition("=")
+        if not sep or not brand.strip():
+            raise SettingsError(f"CLUETRAIN_BRAND_SLA: expected brand=seconds, got {part!r}")
+        out[brand.strip().lower()] = _positive_int("brand_sla", seconds)
+    return out
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name.upper()}: expected an integer, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name.upper()}: must be > 0, got {value}")
+    return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name.upper()}: expected a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name.upper()}: must be > 0, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker: str = ""
+    broker_profile: str = "auto"
+    clickhouse: str = "./cluetrain-data"
+    database: str = "cluetrain"
+    partitions: int = 4
+    app_id: str = "cluetrain"
+    topic_mentions: str = "mentions"
+    topic_replies: str = "replies"
+    topic_alerts: str = "alerts"
+    topic_dead_letters: str = "dead_letters"
+    allowed_lateness_s: int = 300
+    default_sla_s: int = 3600
+    brand_sla: Mapping[str, int] = field(default_factory=dict)
+    tick_interval_s: int = 60
+    max_text_bytes: int = 100_000
+    max_future_s: int = 86_400
+    sink_batch_size: int = 5000
+    sink_flush_interval_s: float = 1.0
+    sink_retries: int = 5
+    commit_interval_s: float = 1.0
+    session_timeout_s: int = 10
+    log_level: str = "warning"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.broker_profile not in ("auto", "local", "kafka"):
+            raise SettingsError(f"{PREFIX}BROKER_PROFILE: expected auto, local or kafka, got {self.broker_profile!r}")
+        if self.allowed_lateness_s < 0:
+            raise SettingsError(f"{PREFIX}ALLOWED_LATENESS_S: must be >= 0")
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def sla_for(self, brand: str) -> int:
+        return self.brand_sla.get(brand, self.default_sla_s)
+
+    @property
+    def input_topics(self) -> tuple[str, str]:
+        return (self.topic_mentions, self.topic_replies)
+
+    @property
+    def all_topics(self) -> tuple[str, ...]:
+        return (self.topic_mentions, self.topic_replies, self.topic_alerts, self.topic_dead_letters)
+
+    @property
+    def local_broker(self) -> bool:
+        """True when the Tansu workarounds apply (embedded or declared local)."""
+        if self.broker_profile == "auto":
+            return not self.broker
+        return self.broker_profile == "local"
+
+
+def _convert(name: str, type_name: object, raw: str) -> object:
+    kind = str(type_name)
+    if name == "brand_sla":
+        return _parse_brand_sla(raw)
+    if name == "allowed_lateness_s":
+        value = _positive_int(name, raw) if raw.strip() != "0" else 0
+        return value
+    if kind == "int":
+        return _positive_int(name, raw)
+    if kind == "float":
+        return _positive_float(name, raw)
+    return raw.strip()
