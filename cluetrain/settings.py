@@ -22,6 +22,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "broker": ("", "Kafka bootstrap URL (`kafka://host:port`). Empty: start the embedded Tansu broker."),
     "broker_profile": ("auto", "`local` applies the Tansu workarounds, `kafka` targets Apache Kafka; `auto`: local when the broker is embedded."),
     "clickhouse": ("./cluetrain-data", "ClickHouse target: a directory (embedded chdb) or `clickhouse://user:pass@host:port/db`."),
+    "log_dir": ("./cluetrain-data/logs", "Where the embedded broker and worker write their logs."),
     "database": ("cluetrain", "ClickHouse database (a URL's path overrides it)."),
     "partitions": ("4", "Partitions of the input topics (key = brand)."),
     "app_id": ("cluetrain", "Faust application id = consumer group."),
@@ -79,6 +80,7 @@ class Settings:
     broker: str = ""
     broker_profile: str = "auto"
     clickhouse: str = "./cluetrain-data"
+    log_dir: str = "./cluetrain-data/logs"
     database: str = "cluetrain"
     partitions: int = 4
     app_id: str = "cluetrain"
@@ -119,6 +121,20 @@ class Settings:
         if self.allowed_lateness_s < 0:
             raise SettingsError(f"{PREFIX}ALLOWED_LATENESS_S: must be >= 0")
 
+    def to_env(self) -> dict[str, str]:
+        """The CLUETRAIN_* variables that rebuild these settings in a child process."""
+        env = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "brand_sla":
+                value = ",".join(f"{b}={s}" for b, s in sorted(value.items()))
+            env[PREFIX + f.name.upper()] = str(value)
+        return env
+
+    @property
+    def embedded_clickhouse(self) -> bool:
+        return not self.clickhouse.startswith("clickhouse://")
+
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
 
@@ -153,3 +169,16 @@ def _convert(name: str, type_name: object, raw: str) -> object:
     if kind == "float":
         return _positive_float(name, raw)
     return raw.strip()
+
+
+def markdown_table() -> str:
+    """The README's configuration table (tests check the README holds exactly this)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, (default, doc) in SETTINGS_DOC.items():
+        lines.append(f"| `{PREFIX}{name.upper()}` | `{default}` | {doc} |" if default else
+                     f"| `{PREFIX}{name.upper()}` | (empty) | {doc} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

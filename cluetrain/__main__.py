@@ -1,0 +1,5 @@
+import sys
+
+from cluetrain.cli import main
+
+sys.exit(main())

@@ -1,0 +1,240 @@
+"""The `cluetrain` command line (DESIGN.md: Command line). Errors: one line, non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def _settings(args, **overrides):
+    from cluetrain.settings import Settings
+
+    return Settings.from_env(
+        clickhouse=getattr(args, "clickhouse", None),
+        broker=getattr(args, "broker", None),
+        partitions=getattr(args, "partitions", None),
+        **overrides,
+    )
+
+
+def cmd_run(args) -> int:
+    from cluetrain.report import brand_summary, dead_letter_count, format_table
+    from cluetrain.runner import run_pipeline
+    from cluetrain.sinks.backends import open_backend
+
+    settings = _settings(args)
+    result = run_pipeline(settings, Path(args.input), order=args.order, speed=args.speed)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        columns, rows = brand_summary(backend, settings.database)
+        dead = dead_letter_count(backend, settings.database)
+    print(format_table(columns, rows))
+    r = result.replay
+    print(f"\n{r.events:,} events replayed, {r.raw_lines:,} invalid lines, {dead:,} dead letters stored; "
+          f"{result.seconds:.1f} s end to end ({result.events_per_s:,.0f} events/s).")
+    print(f"Results are in ClickHouse ({settings.clickhouse}, database {settings.database}): "
+          f"cluetrain query 'SELECT * FROM {settings.database}.mentions FINAL LIMIT 5'")
+    return 0
+
+
+def cmd_query(args) -> int:
+    from cluetrain.report import format_table
+    from cluetrain.sinks.backends import open_backend
+
+    settings = _settings(args)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        columns, rows = backend.query(args.sql)
+    if args.format == "table":
+        print(format_table(columns, rows))
+    else:
+        for row in rows:
+            print(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from cluetrain.report import brand_summary, format_table
+    from cluetrain.sinks.backends import open_backend
+
+    settings = _settings(args)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        print(format_table(*brand_summary(backend, settings.database)))
+    return 0
+
+
+def cmd_import_twcs(args) -> int:
+    from cluetrain.sources.jsonl import write_jsonl
+    from cluetrain.sources.twcs import import_twcs
+
+    result = import_twcs(Path(args.csv))
+    write_jsonl(result.events, args.output)
+    skipped = ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items())) or "none"
+    print(f"{len(result.events):,} events written to {args.output} (skipped: {skipped})", file=sys.stderr)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from cluetrain.sources.generate import generate
+    from cluetrain.sources.jsonl import write_jsonl
+
+    events = generate(args.seed, args.events)
+    write_jsonl(events, args.output)
+    print(f"{len(events):,} events written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_broker(args) -> int:
+    import signal
+    import time
+
+    from cluetrain.streams.broker import EmbeddedBroker, ensure_topics
+
+    settings = _settings(args)
+    with EmbeddedBroker(Path(settings.log_dir), port=args.port) as broker:
+        ensure_topics(settings, broker.url)
+        print(f"broker ready: {broker.url} (topics: {', '.join(settings.all_topics)}; memory storage)", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while broker.proc.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from cluetrain.streams.worker import run_worker
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: the worker needs --broker or CLUETRAIN_BROKER (start one with `cluetrain broker`)")
+    return run_worker(settings)
+
+
+def cmd_replay(args) -> int:
+    from cluetrain.streams.broker import ensure_topics
+    from cluetrain.streams.replay import Replayer, arrange, read_input
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: replay needs --broker or CLUETRAIN_BROKER")
+    ensure_topics(settings, settings.broker)
+    lines = arrange(read_input(Path(args.file)), args.order)
+    with Replayer(settings, settings.broker) as replayer:
+        r = replayer.replay(lines, speed=args.speed)
+    print(f"{r.events:,} events, {r.raw_lines:,} invalid lines, {r.ticks:,} ticks in {r.seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_sentiment(args) -> int:
+    from cluetrain.streams.domain import language, sentiment
+
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        lang = args.lang or language.detect(text)
+        print(f"{sentiment.score(text, lang):.4f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cluetrain", description="Does a brand really answer its customers?")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, broker=True, clickhouse=True):
+        if clickhouse:
+            sp.add_argument("--clickhouse", help="directory (embedded chdb) or clickhouse://user:pass@host:port/db")
+        if broker:
+            sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
+            sp.add_argument("--partitions", type=int, help="partitions of the topics")
+
+    sp = sub.add_parser("run", help="replay a file through the real pipeline, then exit")
+    sp.add_argument("--input", required=True, help="events JSONL or a twcs CSV")
+    sp.add_argument("--order", choices=("time", "file"), default="time",
+                    help="time: replay in event-time order (default); file: in the file's order")
+    sp.add_argument("--speed", type=float, default=0.0, help="event time / wall time; 0 = as fast as possible")
+    common(sp)
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("query", help="run SQL on the results")
+    sp.add_argument("sql")
+    sp.add_argument("--format", choices=("JSONEachRow", "table"), default="table")
+    common(sp, broker=False)
+    sp.set_defaults(func=cmd_query)
+
+    sp = sub.add_parser("report", help="per-brand summary")
+    common(sp, broker=False)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("import-twcs", help="Customer Support on Twitter CSV -> events JSONL")
+    sp.add_argument("csv")
+    sp.add_argument("-o", "--output", required=True)
+    sp.set_defaults(func=cmd_import_twcs)
+
+    sp = sub.add_parser("generate", help="seeded synthetic stream -> events JSONL")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--events", type=int, default=10_000)
+    sp.add_argument("-o", "--output", required=True)
+    sp.set_defaults(func=cmd_generate)
+
+    sp = sub.add_parser("broker", help="run the embedded broker in the foreground")
+    sp.add_argument("--port", type=int, help="port to listen on (default: a free one)")
+    sp.add_argument("--partitions", type=int, help="partitions of the topics")
+    sp.set_defaults(func=cmd_broker)
+
+    sp = sub.add_parser("worker", help="run a Faust worker in the foreground")
+    common(sp)
+    sp.set_defaults(func=cmd_worker)
+
+    sp = sub.add_parser("replay", help="produce a file to the input topics of a running broker")
+    sp.add_argument("file")
+    sp.add_argument("--speed", type=float, default=0.0, help="event time / wall time; 0 = as fast as possible")
+    sp.add_argument("--order", choices=("time", "file"), default="time")
+    common(sp, clickhouse=False)
+    sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("sentiment", help="score one text per stdin line")
+    sp.add_argument("--lang", help="language of every line (default: detect)")
+    sp.set_defaults(func=cmd_sentiment)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = os.environ.get("CLUETRAIN_DEBUG") == "1"
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("cluetrain: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # one clear line, never a bare traceback
+        if debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        kind = "error" if _is_user_error(exc) else f"error ({type(exc).__name__})"
+        print(f"cluetrain: {kind}: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _is_user_error(exc: Exception) -> bool:
+    from cluetrain.settings import SettingsError
+    from cluetrain.streams.processes import ProcessError
+
+    known: tuple[type, ...] = (SettingsError, ProcessError, FileNotFoundError, PermissionError, IsADirectoryError)
+    try:
+        from cluetrain.sinks.backends import ClickHouseError
+        known += (ClickHouseError,)
+    except ImportError:
+        pass
+    return isinstance(exc, known)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""`cluetrain run`: replay a file through the real pipeline and exit once all is flushed.
+
+Starts what is missing (embedded Tansu broker, a Faust worker process), replays the
+file, waits until the worker has committed the offset of every record produced (the
+worker commits only after its ClickHouse flush), then stops the worker cleanly.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TextIO
+
+from cluetrain.settings import Settings
+from cluetrain.streams import broker as broker_mod
+from cluetrain.streams import processes
+from cluetrain.streams.replay import Replayer, ReplayResult, arrange, read_input
+
+
+@dataclass
+class RunResult:
+    replay: ReplayResult
+    lines: int
+    seconds: float
+
+    @property
+    def events_per_s(self) -> float:
+        return self.replay.events / self.seconds if self.seconds else 0.0
+
+
+class WorkerProcess:
+    """`cluetrain worker` as a child process that dies with us."""
+
+    def __init__(self, settings: Settings, broker_url: str):
+        self.settings = settings
+        self.broker_url = broker_url
+        self.log_path = Path(settings.log_dir) / "worker.log"
+        self.proc = None
+
+    def start(self) -> "WorkerProcess":
+        env = dict(os.environ)
+        env.update(self.settings.to_env())
+        env["CLUETRAIN_BROKER"] = self.broker_url
+        self.proc = processes.spawn([sys.executable, "-m", "cluetrain", "worker"], log_path=self.log_path, env=env)
+        return self
+
+    def check_alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise processes.ProcessError(
+                f"the worker exited with code {self.proc.returncode}: {last_error_line(self.log_path)} (log: {self.log_path})")
+
+    def stop(self) -> int:
+        if self.proc is None:
+            return 0
+        code = processes.stop(self.proc, timeout=30)
+        self.proc = None
+        return code
+
+
+def last_error_line(log_path: Path) -> str:
+    try:
+        lines = [l.strip() for l in log_path.read_text(errors="replace").splitlines() if l.strip()]
+    except OSError:
+        return "no log"
+    for line in reversed(lines):
+        if line.startswith("cluetrain:") or "Error" in line or "error" in line:
+            return line[:300]
+    return lines[-1][:300] if lines else "empty log"
+
+
+def wait_until_committed(broker_url: str, group: str, end_offsets: dict[tuple[str, int], int], *,
+                         worker: WorkerProcess | None, timeout: float,
+                         progress: Callable[[int, int], None] | None = None) -> None:
+    total = sum(end_offsets.values())
+    deadline = time.monotonic() + timeout
+    while True:
+        committed = broker_mod.committed_offsets(broker_url, group)
+        done = sum(min(committed.get(tp, 0), end) for tp, end in end_offsets.items())
+        if progress is not None:
+            progress(done, total)
+        if done >= total:
+            return
+        if worker is not None:
+            worker.check_alive()
+        if time.monotonic() > deadline:
+            raise processes.ProcessError(f"timed out after {timeout:.0f} s: the worker stored {done} of {total} records")
+        time.sleep(0.25)
+
+
+class Progress:
+    """One status line on stderr, rewritten in place on a terminal."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.replayed = (0, 0)
+        self.stored = (0, 0)
+
+    def on_replay(self, done: int, total: int) -> None:
+        self.replayed = (done, total)
+        self.show()
+
+    def on_store(self, done: int, total: int) -> None:
+        self.stored = (done, total)
+        self.show(force=done >= total)
+
+    def show(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < (0.2 if self.tty else 2.0):
+            return
+        self.last = now
+        line = (f"replayed {self.replayed[0]:,}/{self.replayed[1]:,} lines"
+                f" | worker committed {self.stored[0]:,}/{self.stored[1]:,} records")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", speed: float = 0.0,
+                 err: TextIO = sys.stderr, timeout: float = 3600.0) -> RunResult:
+    started = time.monotonic()
+    lines = arrange(read_input(input_path), order)
+    progress = Progress(err)
+    with contextlib.ExitStack() as stack:
+        if settings.embedded_clickhouse:
+            stack.enter_context(processes.DirLock(Path(settings.clickhouse)))
+        broker_url = settings.broker
+        if not broker_url:
+            broker_url = stack.enter_context(broker_mod.EmbeddedBroker(Path(settings.log_dir))).url
+        broker_mod.ensure_topics(settings, broker_url)
+        worker = WorkerProcess(settings, broker_url).start()
+        stack.callback(worker.stop)
+        with Replayer(settings, broker_url) as replayer:
+            result = replayer.replay(lines, speed=speed, progress=progress.on_replay)
+        progress.on_replay(len(lines), len(lines))
+        wait_until_committed(broker_url, settings.app_id, result.end_offsets, worker=worker,
+                             timeout=timeout, progress=progress.on_store)
+        progress.end()
+        code = worker.stop()
+        if code not in (0, None):
+            raise processes.ProcessError(f"the worker exited with code {code} (log: {worker.log_path})")
+    return RunResult(result, len(lines), time.monotonic() - started)

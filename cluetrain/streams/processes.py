@@ -1,0 +1,105 @@
+"""Child processes that die with their parent, free ports, and a data-dir lock."""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+class ProcessError(RuntimeError):
+    """A child process could not start or a resource is taken (one-line message)."""
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM when the parent dies, even by SIGKILL: no orphans.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def spawn(cmd: list[str], *, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")
+    try:
+        return subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, preexec_fn=_die_with_parent,
+        )
+    finally:
+        log.close()
+
+
+def stop(proc: subprocess.Popen, *, timeout: float = 20.0) -> int:
+    """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise ProcessError(f"port {port} on {host} is already in use") from None
+
+
+def wait_for_port(host: str, port: int, *, timeout: float, proc: subprocess.Popen | None = None,
+                  what: str = "service") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise ProcessError(f"{what} exited with code {proc.returncode} before listening on {host}:{port}")
+        try:
+            socket.create_connection((host, port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise ProcessError(f"{what} did not listen on {host}:{port} within {timeout:.0f} s")
+
+
+class DirLock:
+    """An exclusive lock on a data directory: two runs must not share one embedded ClickHouse."""
+
+    def __init__(self, directory: Path):
+        self.path = Path(directory) / ".cluetrain.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> "DirLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ProcessError(f"data directory {self.path.parent} is in use by another cluetrain process") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,87 @@
+"""What travels with a Kafka record besides the value: the source's event-time clock.
+
+Every record a source produces carries `cluetrain-clock`: the source's event-time
+clock (max created_at it has emitted, epoch ms) at that record. The watermark of a
+partition is derived from these clocks, so it does not depend on how brands are spread
+over partitions. Idle partitions get clock *ticks* (empty value, `cluetrain-tick`);
+the end of a replay is a tick with `cluetrain-final` (watermark = last created_at).
+Lines a replayer could not validate travel as raw JSON (`content-type`), so that the
+worker is the one place that turns bad input into dead letters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+CLOCK = "cluetrain-clock"
+TICK = "cluetrain-tick"
+FINAL = "cluetrain-final"
+CONTENT_TYPE = "content-type"
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A consumed record, independent of the Kafka client that read it."""
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> bytes | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    @property
+    def clock_ms(self) -> int | None:
+        raw = self.header(CLOCK)
+        if raw is None:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
+    @property
+    def is_tick(self) -> bool:
+        return self.header(TICK) is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.header(FINAL) is not None
+
+    @property
+    def content_type(self) -> str | None:
+        raw = self.header(CONTENT_TYPE)
+        return raw.decode("ascii", "replace") if raw is not None else None
+
+    @property
+    def source(self) -> str:
+        return f"{self.topic}/{self.partition}@{self.offset}"
+
+
+def event_headers(clock_ms: int, *, raw_json: bool = False) -> list[tuple[str, bytes]]:
+    headers = [(CLOCK, str(clock_ms).encode())]
+    if raw_json:
+        headers.append((CONTENT_TYPE, JSON.encode()))
+    return headers
+
+
+def tick_headers(clock_ms: int, *, final: bool = False) -> list[tuple[str, bytes]]:
+    headers = [(CLOCK, str(clock_ms).encode()), (TICK, b"1")]
+    if final:
+        headers.append((FINAL, b"1"))
+    return headers
+
+
+def normalize_headers(headers: Iterable | None) -> tuple[tuple[str, bytes], ...]:
+    """Kafka clients give headers as list of (str, bytes) or a dict; make a tuple."""
+    if not headers:
+        return ()
+    items = headers.items() if isinstance(headers, dict) else headers
+    return tuple((k if isinstance(k, str) else k.decode(), v if isinstance(v, bytes) else bytes(v or b""))
+                 for k, v in items)

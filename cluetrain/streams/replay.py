@@ -1,0 +1,186 @@
+"""Replay a file of events (JSONL, or a twcs CSV) into the input topics.
+
+The replayer is a *source*: it owns the event-time clock (max created_at emitted) and
+stamps it on every record; it sends clock ticks to every partition so idle ones
+advance, and a final tick at the end (DESIGN: at the end of a replay the watermark is
+the input's last created_at). By default a historical file is replayed in event-time
+order, (created_at, event_id); `order="file"` keeps the file's arrival order.
+Lines it cannot validate are still sent, as raw JSON, for the worker to dead-letter.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+
+from cluetrain.settings import Settings
+from cluetrain.streams import codec, records
+from cluetrain.streams.broker import bootstrap_servers
+from cluetrain.streams.domain.events import BadEvent, Event, validate_record
+
+
+@dataclass(frozen=True, slots=True)
+class InputLine:
+    """One line of input: the raw bytes and, when valid, the event."""
+    position: int
+    raw: bytes
+    event: Event | None
+    kind_hint: str
+    brand_hint: str
+
+
+@dataclass
+class ReplayResult:
+    events: int = 0
+    raw_lines: int = 0
+    ticks: int = 0
+    seconds: float = 0.0
+    last_clock_ms: int | None = None
+    # (topic, partition) -> next offset after the last record produced there
+    end_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        return self.events + self.raw_lines + self.ticks
+
+
+def read_input(path: Path) -> list[InputLine]:
+    """Load a JSONL events file or a Customer Support on Twitter CSV."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input file not found: {path}")
+    if _is_twcs_csv(path):
+        from cluetrain.sources.twcs import import_twcs
+        raws: Iterable[tuple[int, bytes]] = enumerate(orjson.dumps(e) for e in import_twcs(path).events)
+    else:
+        from cluetrain.sources.jsonl import read_jsonl_lines
+        raws = read_jsonl_lines(path)
+    return [parse_line(pos, raw) for pos, raw in raws]
+
+
+def _is_twcs_csv(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.readline().startswith(b"tweet_id,author_id,inbound")
+
+
+def parse_line(position: int, raw: bytes) -> InputLine:
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        record = None
+    kind = brand = ""
+    if isinstance(record, dict):
+        kind = record.get("kind") if isinstance(record.get("kind"), str) else ""
+        brand = record.get("brand") if isinstance(record.get("brand"), str) else ""
+    try:
+        event = validate_record(record)
+    except BadEvent:
+        event = None
+    return InputLine(position, raw, event, kind, brand)
+
+
+def arrange(lines: list[InputLine], order: str) -> list[InputLine]:
+    """Event-time order for historical files; invalid lines keep their file order, last."""
+    if order == "file":
+        return list(lines)
+    if order != "time":
+        raise ValueError(f"unknown order {order!r} (time or file)")
+    good = sorted((l for l in lines if l.event is not None), key=lambda l: l.event.sort_key)
+    return good + [l for l in lines if l.event is None]
+
+
+class Replayer:
+    """Produces lines to the input topics with clock headers and ticks."""
+
+    def __init__(self, settings: Settings, broker_url: str, *, now_ms: Callable[[], int] | None = None):
+        from kafka import KafkaProducer
+
+        self.settings = settings
+        self._now_ms = now_ms or (lambda: int(time.time() * 1000))
+        self.producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-replay",
+            acks=1, linger_ms=10, batch_size=512 * 1024, max_request_size=4 * 1024 * 1024,
+        )
+        self.result = ReplayResult()
+        self._futures: list = []
+        self._last_tick_ms: int | None = None
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+    def __enter__(self) -> "Replayer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _send(self, topic: str, value: bytes, *, key: bytes | None, headers, partition: int | None = None) -> None:
+        self._futures.append(self.producer.send(topic, value=value, key=key, headers=headers, partition=partition))
+        if len(self._futures) >= 20_000:
+            self._collect()
+
+    def _collect(self) -> None:
+        self.producer.flush()
+        ends = self.result.end_offsets
+        for fut in self._futures:
+            md = fut.get(timeout=30)
+            tp = (md.topic, md.partition)
+            ends[tp] = max(ends.get(tp, 0), md.offset + 1)
+        self._futures.clear()
+
+    def tick(self, clock_ms: int, *, final: bool = False) -> None:
+        headers = records.tick_headers(clock_ms, final=final)
+        for topic in self.settings.input_topics:
+            for partition in range(self.settings.partitions):
+                self._send(topic, b"", key=None, headers=headers, partition=partition)
+                self.result.ticks += 1
+        self._last_tick_ms = clock_ms
+
+    def send_line(self, line: InputLine) -> None:
+        s = self.settings
+        clock = self.result.last_clock_ms
+        event = line.event
+        future_limit = max(clock or 0, self._now_ms()) + s.max_future_s * 1000
+        if event is not None and event.created_at_ms <= future_limit:
+            if clock is None or event.created_at_ms > clock:
+                clock = self.result.last_clock_ms = event.created_at_ms
+            topic = s.topic_mentions if event.kind == "mention" else s.topic_replies
+            self._send(topic, codec.encode_event(event), key=event.brand.encode(),
+                       headers=records.event_headers(clock))
+            self.result.events += 1
+        else:
+            # Invalid, or dated in the future: sent as-is with the unchanged clock,
+            # so the worker dead-letters it with the precise reason.
+            topic = s.topic_mentions if line.kind_hint == "mention" else s.topic_replies
+            self._send(topic, line.raw, key=line.brand_hint.encode() or None,
+                       headers=records.event_headers(clock or 0, raw_json=True))
+            self.result.raw_lines += 1
+        if clock is not None and (self._last_tick_ms is None or clock - self._last_tick_ms >= s.tick_interval_s * 1000):
+            self.tick(clock)
+
+    def replay(self, lines: list[InputLine], *, speed: float = 0.0,
+               progress: Callable[[int, int], None] | None = None) -> ReplayResult:
+        """Send every line; speed > 0 paces event time at `speed` x wall time."""
+        started = time.monotonic()
+        first_ms = next((l.event.created_at_ms for l in lines if l.event is not None), None)
+        for i, line in enumerate(lines):
+            if speed > 0 and line.event is not None and first_ms is not None:
+                due = started + (line.event.created_at_ms - first_ms) / 1000 / speed
+                delay = due - time.monotonic()
+                if delay > 0:
+                    self.producer.flush()
+                    time.sleep(delay)
+            self.send_line(line)
+            if progress is not None and i % 1000 == 0:
+                progress(i, len(lines))
+        self.finish()
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    def finish(self) -> None:
+        """Final tick: the watermark becomes the last created_at in every partition."""
+        self.tick(self.result.last_clock_ms or 0, final=True)
+        self._collect()
