@@ -24,6 +24,6 @@ def create_app(settings: Settings, broker_url: str) -> faust.App:
     )
     config.update(local_profile.faust_overrides(settings))
     app = faust.App(settings.app_id, **config)
-    from cluetrain.streams.agents.ingest import register_ingest_agent
-    register_ingest_agent(app, settings)
+    from cluetrain.streams.agents.pipeline_agent import register_pipeline_agent
+    register_pipeline_agent(app, settings)
     return app

@@ -1,8 +1,6 @@
-"""Turn a batch of consumed records into table rows and dead letters.
+"""Decode and validate consumed records: events, ticks, or dead letters with a reason.
 
-No Kafka client here: the Faust agent (agents/ingest.py) adapts its events to
-RawRecord, calls `IngestProcessor.process`, writes the rows, flushes the sink, and
-only then lets Faust commit the offsets. Per-event work is plain functions.
+No Kafka client here (records are RawRecord); pipeline.py builds on it.
 """
 from __future__ import annotations
 
@@ -10,9 +8,7 @@ import base64
 from dataclasses import dataclass, field
 
 from cluetrain.settings import Settings
-from cluetrain.sinks import tables
 from cluetrain.streams import codec
-from cluetrain.streams.domain import language, sentiment
 from cluetrain.streams.domain.events import BadEvent, Event
 from cluetrain.streams.records import RawRecord
 
@@ -84,26 +80,3 @@ class IngestProcessor:
                 continue
             batch.events.append((record, event))
         return batch
-
-    def is_late(self, record: RawRecord, event: Event) -> bool:
-        """DESIGN: later than the allowed lateness behind the source clock of its record."""
-        clock = record.clock_ms
-        return clock is not None and event.created_at_ms < clock - self.settings.allowed_lateness_s * 1000
-
-    def rows(self, batch: IngestedBatch, ingested_at_s: int) -> dict[str, list[tuple]]:
-        out: dict[str, list[tuple]] = {"mentions": [], "replies": [], "dead_letters": []}
-        for record, event in batch.events:
-            lang = event.lang or language.detect(event.text)
-            row = tables.event_row(
-                event,
-                sentiment=sentiment.score(event.text, lang),
-                lang=lang,
-                late=self.is_late(record, event),
-                source_partition=record.partition,
-                source_offset=record.offset,
-                ingested_at_s=ingested_at_s,
-            )
-            out["mentions" if event.kind == "mention" else "replies"].append(row)
-        for dl in batch.dead_letters:
-            out["dead_letters"].append(tables.dead_letter_row(dl))
-        return out

@@ -64,8 +64,8 @@ class RawRecord:
         return f"{self.topic}/{self.partition}@{self.offset}"
 
 
-def event_headers(clock_ms: int, *, raw_json: bool = False) -> list[tuple[str, bytes]]:
-    headers = [(CLOCK, str(clock_ms).encode())]
+def event_headers(clock_ms: int | None, *, raw_json: bool = False) -> list[tuple[str, bytes]]:
+    headers = [] if clock_ms is None else [(CLOCK, str(clock_ms).encode())]
     if raw_json:
         headers.append((CONTENT_TYPE, JSON.encode()))
     return headers

@@ -92,18 +92,25 @@ def arrange(lines: list[InputLine], order: str) -> list[InputLine]:
     return good + [l for l in lines if l.event is None]
 
 
+def kafka_producer(broker_url: str):
+    from kafka import KafkaProducer
+
+    return KafkaProducer(
+        bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-replay",
+        acks=1, linger_ms=10, batch_size=512 * 1024, max_request_size=4 * 1024 * 1024,
+    )
+
+
 class Replayer:
     """Produces lines to the input topics with clock headers and ticks."""
 
-    def __init__(self, settings: Settings, broker_url: str, *, now_ms: Callable[[], int] | None = None):
-        from kafka import KafkaProducer
-
+    def __init__(self, settings: Settings, broker_url: str | None = None, *, producer=None,
+                 now_ms: Callable[[], int] | None = None):
+        """`producer` defaults to a KafkaProducer on broker_url; anything with the same
+        send/flush/close interface works (tests use an in-memory broker)."""
         self.settings = settings
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
-        self.producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-replay",
-            acks=1, linger_ms=10, batch_size=512 * 1024, max_request_size=4 * 1024 * 1024,
-        )
+        self.producer = producer if producer is not None else kafka_producer(broker_url)
         self.result = ReplayResult()
         self._futures: list = []
         self._last_tick_ms: int | None = None
@@ -156,7 +163,7 @@ class Replayer:
             # so the worker dead-letters it with the precise reason.
             topic = s.topic_mentions if line.kind_hint == "mention" else s.topic_replies
             self._send(topic, line.raw, key=line.brand_hint.encode() or None,
-                       headers=records.event_headers(clock or 0, raw_json=True))
+                       headers=records.event_headers(clock, raw_json=True))
             self.result.raw_lines += 1
         if clock is not None and (self._last_tick_ms is None or clock - self._last_tick_ms >= s.tick_interval_s * 1000):
             self.tick(clock)

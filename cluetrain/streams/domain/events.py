@@ -18,10 +18,14 @@ FIELDS = (
 )
 REQUIRED_STRINGS = ("event_id", "conversation_id", "brand", "author_id", "text")
 MAX_ID_CHARS = 256
-_LANG = re.compile(r"^[a-z]{2}$")
+MAX_FOLLOWERS = 2**63 - 1  # Avro long / ClickHouse Int64
+TOPIC_OF_KIND = {"mention": "mentions", "reply": "replies"}
+# fullmatch, not match + "$" (which accepts a trailing newline); ASCII digits only
+# (\d would accept e.g. Arabic-Indic digits, which int() then happily converts).
+_LANG = re.compile(r"[a-z]{2}")
 # RFC 3339 with a mandatory offset; fraction optional. Lower-case t/z are legal too.
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 
 
@@ -70,14 +74,27 @@ class Event:
 
 
 def parse_rfc3339_ms(value: str) -> int:
-    """RFC 3339 timestamp -> epoch milliseconds (UTC). Raises ValueError."""
-    m = _RFC3339.match(value)
+    """RFC 3339 timestamp -> epoch milliseconds (UTC). Raises ValueError.
+
+    The fraction is truncated to the millisecond. A leap second (second 60) becomes
+    the last millisecond of second 59, so that it still sorts after every earlier post.
+    """
+    m = _RFC3339.fullmatch(value)
     if not m:
         raise ValueError(f"not an RFC 3339 timestamp: {value[:64]!r}")
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
     frac, offset = m.group(7), m.group(8)
-    dt = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=timezone.utc)
-    ms = int(dt.timestamp()) * 1000 + (int((frac[1:] + "000")[:3]) if frac else 0)
+    if second > 60:
+        raise ValueError(f"second out of range in {value[:64]!r}")
+    try:
+        dt = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=timezone.utc)
+    except ValueError as exc:
+        raise ValueError(f"invalid date or time in {value[:64]!r}: {exc}") from None
+    if second == 60:
+        millis = 999
+    else:
+        millis = int((frac[1:] + "00")[:3]) if frac else 0
+    ms = int(dt.timestamp()) * 1000 + millis
     if offset not in ("Z", "z"):
         sign = 1 if offset[0] == "+" else -1
         hours, minutes = int(offset[1:3]), int(offset[4:6])
@@ -116,7 +133,7 @@ def validate_record(
     if kind not in KINDS:
         raise BadEvent(f"unknown kind: {str(kind)[:64]!r}")
     if expected_kind is not None and kind != expected_kind:
-        raise BadEvent(f"kind {kind!r} on the {expected_kind}s topic")
+        raise BadEvent(f"kind {kind!r} on the {TOPIC_OF_KIND.get(expected_kind, expected_kind)} topic")
     for name in REQUIRED_STRINGS:
         value = record[name]
         if not isinstance(value, str):
@@ -125,6 +142,7 @@ def validate_record(
             raise BadEvent(f"field {name}: empty")
         if name != "text" and len(value) > MAX_ID_CHARS:
             raise BadEvent(f"field {name}: longer than {MAX_ID_CHARS} characters")
+        _check_unicode(name, value)
     text = record["text"]
     if len(text) > max_text_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_text_bytes:
         raise BadEvent(f"field text: over {max_text_bytes} bytes")
@@ -137,6 +155,10 @@ def validate_record(
     in_reply_to = record["in_reply_to"]
     if in_reply_to is not None and (not isinstance(in_reply_to, str) or not in_reply_to.strip()):
         raise BadEvent("field in_reply_to: expected a non-empty string or null")
+    if in_reply_to is not None:
+        if len(in_reply_to) > MAX_ID_CHARS:
+            raise BadEvent(f"field in_reply_to: longer than {MAX_ID_CHARS} characters")
+        _check_unicode("in_reply_to", in_reply_to)
     if kind == "reply" and in_reply_to is None:
         raise BadEvent("reply without in_reply_to")
     if kind == "mention":
@@ -149,10 +171,12 @@ def validate_record(
     if kind == "reply" and in_reply_to == record["event_id"]:
         raise BadEvent("reply to itself")
     followers = record["author_followers"]
-    if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int) or followers < 0):
+    if followers is not None and (
+        isinstance(followers, bool) or not isinstance(followers, int) or not 0 <= followers <= MAX_FOLLOWERS
+    ):
         raise BadEvent(f"field author_followers: expected a non-negative integer or null, got {str(followers)[:32]!r}")
     lang = record["lang"]
-    if lang is not None and (not isinstance(lang, str) or not _LANG.match(lang)):
+    if lang is not None and (not isinstance(lang, str) or not _LANG.fullmatch(lang)):
         raise BadEvent(f"field lang: expected ISO 639-1 code or null, got {str(lang)[:32]!r}")
     created_at_ms = _created_at_ms(record["created_at"])
     if clock_ms is not None and created_at_ms > clock_ms + max_future_s * 1000:
@@ -172,6 +196,16 @@ def validate_record(
         lang=lang,
         created_at_ms=created_at_ms,
     )
+
+
+def _check_unicode(name: str, value: str) -> None:
+    """Reject lone surrogates (possible from a JSON parser that accepts "\\ud800"):
+    they cannot be encoded as UTF-8, so neither Avro nor ClickHouse could store them."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise BadEvent(f"field {name}: not valid Unicode ({exc.reason} at character {exc.start})") from None
 
 
 _MIN_MS = 0  # 1970-01-01: DateTime in ClickHouse starts there

@@ -1,0 +1,141 @@
+"""Faust agent: input topics -> ClickHouse tables, dead letters, recoverable state.
+
+A thin adapter around PipelineProcessor. For each batch, in this order:
+1. rows (raw events, turns, windows, dead letters) are written to ClickHouse;
+2. state goes to the changelog of the Faust table `state`: the partition's meta record
+   first, then one record per changed conversation (written once per batch, not per
+   event);
+3. returning to take_events acks the batch; Faust flushes its producer before it
+   commits offsets.
+A crash anywhere re-delivers from the last commit: rows are idempotent (FINAL), events
+already in a recovered conversation are skipped by event_id, and open windows are
+rebuilt from the recovered conversations, so nothing is lost or doubled.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import faust
+import orjson
+
+from cluetrain.settings import Settings
+from cluetrain.sinks.backends import open_backend
+from cluetrain.sinks.migrate import apply_migrations
+from cluetrain.sinks.writer import ClickHouseSink
+from cluetrain.streams import codec
+from cluetrain.streams.pipeline import BatchOutput, PipelineProcessor
+from cluetrain.streams.records import RawRecord, normalize_headers
+
+log = logging.getLogger(__name__)
+
+
+def to_raw(message) -> RawRecord:
+    return RawRecord(message.topic, message.partition, message.offset, message.key, message.value,
+                     normalize_headers(message.headers))
+
+
+def meta_key(partition: int) -> bytes:
+    return b"%d|m" % partition
+
+
+def conversation_key(partition: int, brand: str, conversation_id: str) -> bytes:
+    return b"%d|c|" % partition + brand.encode() + b"|" + conversation_id.encode()
+
+
+class StateTable:
+    """Partition state persisted in a Faust table (changelog-backed, recovered by Faust)."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def load(self, partition: int) -> tuple[dict | None, list[dict]]:
+        prefix = b"%d|" % partition
+        meta, convs = None, []
+        for key, value in list(self.table.data.items()):
+            if not isinstance(key, bytes) or not key.startswith(prefix) or value is None:
+                continue
+            data = orjson.loads(value)
+            if key == meta_key(partition):
+                meta = data
+            else:
+                convs.append(data)
+        return meta, convs
+
+    def save(self, partition: int, meta: dict | None, conversations: dict[tuple[str, str], dict]) -> None:
+        if meta is not None:  # meta first: see the module docstring
+            self._put(partition, meta_key(partition), orjson.dumps(meta))
+        for (brand, conv_id), data in conversations.items():
+            self._put(partition, conversation_key(partition, brand, conv_id), orjson.dumps(data))
+
+    def _put(self, partition: int, key: bytes, value: bytes) -> None:
+        # Explicit partition: the state of input partition p lives in changelog partition p.
+        self.table.send_changelog(partition, key, value, key_serializer="raw", value_serializer="raw")
+        store = self.table.data
+        store[key] = value
+        key_partition = getattr(store, "_key_partition", None)
+        if key_partition is not None:
+            key_partition[key] = partition  # lets Faust drop it when the partition is revoked
+
+
+class ClickHouseWriter:
+    """The sink, used from one thread so ClickHouse I/O stays off the event loop."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+        self.backend = None
+        self.sink: ClickHouseSink | None = None
+
+    def open(self) -> None:
+        s = self.settings
+        self.backend = open_backend(s.clickhouse, s.database)
+        apply_migrations(self.backend, s.database)
+        self.sink = ClickHouseSink(self.backend, batch_size=s.sink_batch_size,
+                                   flush_interval_s=s.sink_flush_interval_s, retries=s.sink_retries)
+
+    def write(self, rows: dict[str, list[tuple]]) -> int:
+        for table, table_rows in rows.items():
+            self.sink.extend(table, table_rows)
+        return self.sink.flush()
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+
+
+def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
+    inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
+    dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
+    table = app.Table("state", default=None, partitions=settings.partitions,
+                      key_serializer="raw", value_serializer="raw")
+    state = StateTable(table)
+    processor = PipelineProcessor(settings, load_state=state.load)
+    writer = ClickHouseWriter(settings)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(app, revoked, **kwargs) -> None:
+        processor.drop_partitions({tp.partition for tp in revoked if tp.topic in settings.input_topics})
+
+    @app.agent(inputs, name="cluetrain.pipeline")
+    async def pipeline(stream):
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(writer.executor, writer.open)
+        try:
+            async for events in stream.take_events(settings.sink_batch_size, settings.sink_flush_interval_s):
+                now_ms = int(time.time() * 1000)
+                out: BatchOutput = processor.process([to_raw(e.message) for e in events], now_ms)
+                await loop.run_in_executor(writer.executor, writer.write, out.rows)
+                for partition, (meta, convs) in out.state.items():
+                    state.save(partition, meta, convs)
+                for dl in out.dead_letters:
+                    await dead_letters.send(key=dl.source_topic.encode(), value=codec.encode_dead_letter(
+                        received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,
+                        source_topic=dl.source_topic, source_partition=dl.source_partition,
+                        source_offset=dl.source_offset))
+        finally:
+            await loop.run_in_executor(writer.executor, writer.close)
+            writer.executor.shutdown(wait=False)

@@ -1,0 +1,184 @@
+"""The state of one input partition: source clocks, watermark, conversations, windows.
+
+Watermark: each input topic's partition has a source clock (max cluetrain-clock seen);
+the partition's watermark is min over topics of (clock - allowed lateness), or the clock
+itself once the topic's final tick arrived. An event is *late* when it is older than
+its own record's clock minus the lateness: a property of the record, so it does not
+depend on partitioning or arrival interleaving. Late events are counted in
+late_events (in the window holding clock - lateness, which is never final yet) and
+take no part in turns, so they never change an emitted breach.
+
+Crash safety: outputs are written before state; state is one record per conversation
+plus a meta record, written meta first. Windows that are not final are rebuilt from
+the contributions the recovered conversations hold (see `restore`).
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from cluetrain.streams.domain.turns import Conversation, Post, Turn, release
+from cluetrain.streams.domain.windows import Window, WindowBook, minute_of
+
+
+@dataclass
+class Advance:
+    """What one advance of the watermark produced."""
+    watermark_ms: int | None
+    turns: list[dict] = field(default_factory=list)
+    final_windows: list[Window] = field(default_factory=list)
+    open_windows: list[Window] = field(default_factory=list)
+
+
+class PartitionState:
+    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for):
+        self.topics = topics
+        self.lateness_ms = lateness_ms
+        self.sla_ms_for = sla_ms_for  # brand -> SLA in ms
+        self.clocks: dict[str, int] = {}
+        self.finals: set[str] = set()
+        self.horizon_s = 0  # windows ending at or before this are final and emitted
+        self.conversations: dict[tuple[str, str], Conversation] = {}  # (brand, conversation_id)
+        self.windows = WindowBook()
+        self.dirty: set[tuple[str, str]] = set()  # conversations to persist
+        self._due: list[tuple[int, tuple[str, str]]] = []  # heap of (ms, conversation key) to revisit
+        self.meta_dirty = False
+
+    # -- clock -------------------------------------------------------------
+    def observe_clock(self, topic: str, clock_ms: int | None, *, final: bool = False) -> None:
+        if clock_ms is not None and clock_ms > self.clocks.get(topic, -1):
+            self.clocks[topic] = clock_ms
+            self.meta_dirty = True
+        if final and topic not in self.finals:
+            self.finals.add(topic)
+            self.meta_dirty = True
+
+    @property
+    def final(self) -> bool:
+        return all(t in self.finals for t in self.topics)
+
+    def watermark_ms(self) -> int | None:
+        if any(t not in self.clocks for t in self.topics):
+            return None
+        return min(self.clocks[t] if t in self.finals else self.clocks[t] - self.lateness_ms
+                   for t in self.topics)
+
+    def is_late(self, created_at_ms: int, record_clock_ms: int | None) -> bool:
+        return record_clock_ms is not None and created_at_ms < record_clock_ms - self.lateness_ms
+
+    # -- events ------------------------------------------------------------
+    def add_event(self, event, sentiment: float, record_clock_ms: int | None) -> bool:
+        """Buffer an event (or count it late). False if its event_id was already processed."""
+        key = (event.brand, event.conversation_id)
+        conv = self.conversations.get(key)
+        if conv is None:
+            conv = self.conversations[key] = Conversation(event.conversation_id, event.brand)
+        if event.event_id in conv.seen:
+            return False
+        conv.seen.add(event.event_id)
+        self.dirty.add(key)
+        if self.is_late(event.created_at_ms, record_clock_ms):
+            contribution = (minute_of(record_clock_ms - self.lateness_ms), "late_events", 1)
+            conv.contributions.append(contribution)
+            self.windows.add(conv.brand, [contribution])
+            return True
+        conv.pending.append(Post(event.created_at_ms, event.event_id, event.kind, event.author_id,
+                                 event.author_role, event.in_reply_to, sentiment))
+        heapq.heappush(self._due, (event.created_at_ms, key))
+        return True
+
+    # -- watermark ---------------------------------------------------------
+    def advance(self) -> Advance:
+        wm = self.watermark_ms()
+        out = Advance(wm)
+        if wm is None:
+            out.open_windows = self.windows.pop_dirty()
+            return out
+        final = self.final
+        touched: set[str] = set()
+        while self._due and (self._due[0][0] < wm or (final and self._due[0][0] == wm)):
+            touched.add(heapq.heappop(self._due)[1])
+        for key in sorted(touched):
+            conv = self.conversations.get(key)
+            if conv is None:
+                continue
+            fold = release(conv, wm, final=final, sla_ms=self.sla_ms_for(conv.brand))
+            # After a crash, re-delivered events can re-contribute to windows already
+            # emitted as final (with those contributions): never reopen them.
+            fresh = [c for c in fold.added if c[0] >= self.horizon_s]
+            if fresh:
+                self.windows.add(conv.brand, fresh)
+            out.turns.extend(t.row(conv.brand, conv.conversation_id) for t in fold.changed_turns)
+            self.dirty.add(key)
+            timer = conv.timer_ms()
+            if timer is not None:
+                heapq.heappush(self._due, (timer, key))
+            nxt = conv.pending_min_ms()
+            if nxt is not None:
+                heapq.heappush(self._due, (nxt, key))
+        horizon = minute_of(wm)
+        if horizon > self.horizon_s:
+            self.horizon_s = horizon
+            self.meta_dirty = True
+            out.final_windows = self.windows.pop_final(horizon)
+        out.open_windows = self.windows.pop_dirty()
+        return out
+
+    # -- persistence -------------------------------------------------------
+    def take_dirty(self) -> tuple[dict | None, dict[tuple[str, str], dict]]:
+        """Meta record (if changed) and changed conversations, pruned to open windows."""
+        meta = None
+        if self.meta_dirty:
+            meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s}
+            self.meta_dirty = False
+        convs = {}
+        for key in sorted(self.dirty):
+            conv = self.conversations.get(key)
+            if conv is None:
+                continue
+            conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]
+            convs[key] = conversation_to_dict(conv)
+        self.dirty.clear()
+        return meta, convs
+
+    def restore(self, meta: dict | None, conversations) -> None:
+        """Rebuild from persisted records: open windows come from the contributions."""
+        if meta:
+            self.clocks = {k: int(v) for k, v in meta["clocks"].items()}
+            self.finals = set(meta["finals"])
+            self.horizon_s = int(meta["horizon_s"])
+        for data in conversations:
+            conv = conversation_from_dict(data)
+            conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]
+            key = (conv.brand, conv.conversation_id)
+            self.conversations[key] = conv
+            self.windows.add(conv.brand, conv.contributions)
+            for ms in (conv.timer_ms(), conv.pending_min_ms()):
+                if ms is not None:
+                    heapq.heappush(self._due, (ms, key))
+        self.windows.dirty.clear()
+
+
+def conversation_to_dict(c: Conversation) -> dict:
+    turn = c.open_turn
+    return {
+        "id": c.conversation_id, "brand": c.brand, "seen": sorted(c.seen),
+        "pending": [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to, p.sentiment]
+                    for p in c.pending],
+        "authors": c.customer_authors, "turns": c.turns_opened,
+        "open": None if turn is None else [turn.index, turn.started_ms, turn.deadline_ms, turn.customer_messages,
+                                           turn.breached],
+        "contrib": [list(x) for x in c.contributions],
+    }
+
+
+def conversation_from_dict(d: dict) -> Conversation:
+    o = d["open"]
+    return Conversation(
+        conversation_id=d["id"], brand=d["brand"], seen=set(d["seen"]),
+        pending=[Post(*p) for p in d["pending"]], customer_authors=dict(d["authors"]),
+        turns_opened=d["turns"],
+        open_turn=None if o is None else Turn(index=o[0], started_ms=o[1], deadline_ms=o[2],
+                                             customer_messages=o[3], breached=o[4]),
+        contributions=[(int(m), str(k), v) for m, k, v in d["contrib"]],
+    )

@@ -1,0 +1,175 @@
+"""Conversation turns (DESIGN: Metric definitions), as a fold over released events.
+
+Events of a conversation are buffered until the watermark passes them, then applied
+in (created_at, event_id) order, so the result does not depend on arrival order
+within the allowed lateness. A turn opens at the first customer message after the
+start or after the latest brand-side message; later customer messages join it; the
+next brand-side message answers it. A turn not answered by its deadline is breached
+at the deadline (emitted once the watermark passes it); a later answer makes it
+answered_late. Every count is a window contribution at the moment it happens.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cluetrain.streams.domain.sentiment import polarity
+from cluetrain.streams.domain.windows import Contribution, minute_of
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What the fold needs of an event (kept while it waits for the watermark)."""
+    created_at_ms: int
+    event_id: str
+    kind: str
+    author_id: str
+    author_role: str
+    in_reply_to: str | None
+    sentiment: float
+
+    @property
+    def is_customer_message(self) -> bool:
+        return self.kind == "mention" or self.author_role == "customer"
+
+
+@dataclass(slots=True)
+class Turn:
+    index: int
+    started_ms: int
+    deadline_ms: int
+    customer_messages: int = 1
+    breached: bool = False
+    answered_ms: int | None = None
+    responder_id: str = ""
+    responder_role: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.answered_ms is None:
+            return "breached" if self.breached else "open"
+        return "answered_late" if self.breached else "answered"
+
+    @property
+    def latency_s(self) -> int | None:
+        return None if self.answered_ms is None else (self.answered_ms - self.started_ms) // 1000
+
+    def row(self, brand: str, conversation_id: str) -> dict:
+        return {
+            "brand": brand, "conversation_id": conversation_id, "turn_index": self.index,
+            "started_at": self.started_ms // 1000, "customer_messages": self.customer_messages,
+            "answered_at": None if self.answered_ms is None else self.answered_ms // 1000,
+            "responder_id": self.responder_id, "responder_role": self.responder_role,
+            "latency_s": self.latency_s, "status": self.status, "deadline": self.deadline_ms // 1000,
+        }
+
+
+@dataclass(slots=True)
+class Conversation:
+    conversation_id: str
+    brand: str
+    seen: set[str] = field(default_factory=set)
+    pending: list[Post] = field(default_factory=list)
+    customer_authors: dict[str, str] = field(default_factory=dict)  # event_id -> author_id
+    turns_opened: int = 0
+    open_turn: Turn | None = None
+    contributions: list[Contribution] = field(default_factory=list)
+
+    def pending_min_ms(self) -> int | None:
+        return min(p.created_at_ms for p in self.pending) if self.pending else None
+
+    def timer_ms(self) -> int | None:
+        """The deadline still to fire, if any."""
+        turn = self.open_turn
+        return turn.deadline_ms if turn is not None and not turn.breached else None
+
+
+class Fold:
+    """Applies released posts to a conversation; collects turn rows and contributions."""
+
+    def __init__(self, conversation: Conversation, sla_ms: int):
+        self.c = conversation
+        self.sla_ms = sla_ms
+        self.changed_turns: list[Turn] = []
+        self.added: list[Contribution] = []
+
+    def _count(self, ms: int, counter: str, amount: float = 1) -> None:
+        self.added.append((minute_of(ms), counter, amount))
+
+    def _touch(self, turn: Turn) -> None:
+        if not self.changed_turns or self.changed_turns[-1] is not turn:
+            self.changed_turns.append(turn)
+
+    def breach_due(self, before_ms: int) -> None:
+        """Breach the open turn if its deadline is earlier than `before_ms`."""
+        turn = self.c.open_turn
+        if turn is not None and not turn.breached and turn.deadline_ms < before_ms:
+            turn.breached = True
+            self._count(turn.deadline_ms, "breached")
+            self._touch(turn)
+
+    def apply(self, post: Post) -> None:
+        self.breach_due(post.created_at_ms)
+        t = post.created_at_ms
+        side = "customer" if post.is_customer_message else "brand"
+        self._count(t, f"{side}:messages")
+        self._count(t, f"{side}:score_sum", post.sentiment)
+        self._count(t, f"{side}:{polarity(post.sentiment)}")
+        if post.is_customer_message:
+            self._customer_message(post)
+        else:
+            self._brand_side_message(post)
+
+    def _customer_message(self, post: Post) -> None:
+        c, t = self.c, post.created_at_ms
+        self._count(t, "customer_messages")
+        parent_author = c.customer_authors.get(post.in_reply_to or "")
+        if post.kind == "reply" and parent_author is not None and parent_author != post.author_id:
+            self._count(t, "peer_replies")
+        c.customer_authors[post.event_id] = post.author_id
+        if c.open_turn is None:
+            c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms)
+            c.turns_opened += 1
+            self._count(t, "turns_opened")
+        else:
+            c.open_turn.customer_messages += 1
+        self._touch(c.open_turn)
+
+    def _brand_side_message(self, post: Post) -> None:
+        c, t = self.c, post.created_at_ms
+        self._count(t, "brand_replies")
+        if post.author_role == "employee":
+            self._count(t, "employee_replies")
+        turn = c.open_turn
+        if turn is None:
+            return  # a brand-side message with no open turn answers nothing
+        turn.answered_ms = t
+        turn.responder_id = post.author_id
+        turn.responder_role = post.author_role
+        self._count(t, "answered")
+        self._count(t, "answered_late" if turn.breached else "answered_within_sla")
+        self._count(t, "latency_sum_s", turn.latency_s)
+        self._touch(turn)
+        c.open_turn = None
+
+
+def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_ms: int) -> Fold:
+    """Apply the pending posts the watermark has passed, then fire a passed deadline.
+
+    Posts before the watermark are complete (no on-time post can still arrive there);
+    at the end of a replay (`final`) posts at the watermark are complete too. A
+    deadline fires once the watermark is strictly past it: an answer exactly at the
+    deadline is within the SLA.
+    """
+    fold = Fold(conversation, sla_ms)
+    if conversation.pending:
+        due = [p for p in conversation.pending
+               if p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms)]
+        if due:
+            due.sort(key=lambda p: (p.created_at_ms, p.event_id))
+            conversation.pending = [p for p in conversation.pending
+                                    if not (p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms))]
+            for post in due:
+                fold.apply(post)
+    fold.breach_due(watermark_ms)
+    conversation.contributions.extend(fold.added)
+    return fold

@@ -1,0 +1,108 @@
+"""An independent batch reference of DESIGN.md's metrics, over a plain event list.
+
+Written declaratively and separately from the streaming fold (no shared code but the
+event parser and sentiment score): group by conversation, sort, list the turns, then
+classify each turn and count every fact in the minute it happens. Streamed tables
+must equal its output exactly.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from cluetrain.streams.domain.events import validate_record
+
+COUNTERS = ("customer_messages", "turns_opened", "brand_replies", "employee_replies", "peer_replies",
+            "answered", "answered_within_sla", "answered_late", "breached", "latency_sum_s", "late_events")
+
+
+def _minute(ms: int) -> int:
+    return ms // 60_000 * 60
+
+
+def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None = None,
+              end_watermark_ms: int | None = None, score=None):
+    """-> (turns {(brand, conv, idx): row}, windows {(brand, minute_s): {counter: n}},
+    sentiment {(brand, minute_s, side): {messages, score_sum, positive, neutral, negative}}).
+
+    `records` are valid JSON events, all on time. end_watermark_ms defaults to the
+    last created_at (the end of a replay)."""
+    brand_sla = brand_sla or {}
+    events, seen = [], set()
+    for r in records:
+        e = validate_record(r)
+        key = (e.brand, e.conversation_id, e.event_id)
+        if key not in seen:
+            seen.add(key)
+            events.append(e)
+    if end_watermark_ms is None:
+        end_watermark_ms = max(e.created_at_ms for e in events)
+    conversations = defaultdict(list)
+    for e in events:
+        conversations[(e.brand, e.conversation_id)].append(e)
+
+    counts: Counter = Counter()
+    turns: dict = {}
+    sentiment: dict = defaultdict(lambda: {"messages": 0, "score_sum": 0.0, "positive": 0, "neutral": 0, "negative": 0})
+    for (brand, conv_id), posts in conversations.items():
+        posts.sort(key=lambda e: (e.created_at_ms, e.event_id))
+        sla_ms = brand_sla.get(brand, sla_s) * 1000
+        by_id = {}
+        conv_turns = []
+        current = None
+        for e in posts:
+            customer = e.kind == "mention" or e.author_role == "customer"
+            m = _minute(e.created_at_ms)
+            if score is not None:
+                s = score(e)
+                side = sentiment[(brand, m, "customer" if customer else "brand")]
+                side["messages"] += 1
+                side["score_sum"] += s
+                side["positive" if s >= 0.05 else "negative" if s <= -0.05 else "neutral"] += 1
+            if customer:
+                counts[(brand, m, "customer_messages")] += 1
+                parent = by_id.get(e.in_reply_to)
+                if e.kind == "reply" and parent is not None and parent.author_id != e.author_id:
+                    counts[(brand, m, "peer_replies")] += 1
+                by_id[e.event_id] = e
+                if current is None:
+                    current = {"started": e.created_at_ms, "messages": 1, "answer": None}
+                    conv_turns.append(current)
+                else:
+                    current["messages"] += 1
+            else:
+                counts[(brand, m, "brand_replies")] += 1
+                if e.author_role == "employee":
+                    counts[(brand, m, "employee_replies")] += 1
+                if current is not None:
+                    current["answer"] = e
+                    current = None
+        for index, t in enumerate(conv_turns):
+            started, answer = t["started"], t["answer"]
+            deadline = started + sla_ms
+            counts[(brand, _minute(started), "turns_opened")] += 1
+            if answer is None:
+                breached = deadline < end_watermark_ms
+                status = "breached" if breached else "open"
+            else:
+                breached = answer.created_at_ms > deadline
+                status = "answered_late" if breached else "answered"
+                am = _minute(answer.created_at_ms)
+                latency = (answer.created_at_ms - started) // 1000
+                counts[(brand, am, "answered")] += 1
+                counts[(brand, am, "answered_late" if breached else "answered_within_sla")] += 1
+                counts[(brand, am, "latency_sum_s")] += latency
+            if breached:
+                counts[(brand, _minute(deadline), "breached")] += 1
+            turns[(brand, conv_id, index)] = {
+                "brand": brand, "conversation_id": conv_id, "turn_index": index,
+                "started_at": started // 1000, "customer_messages": t["messages"],
+                "answered_at": None if answer is None else answer.created_at_ms // 1000,
+                "responder_id": "" if answer is None else answer.author_id,
+                "responder_role": "" if answer is None else answer.author_role,
+                "latency_s": None if answer is None else (answer.created_at_ms - started) // 1000,
+                "status": status, "deadline": deadline // 1000,
+            }
+    windows: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for (brand, minute, counter), n in counts.items():
+        windows[(brand, minute)][counter] += n
+    return turns, dict(windows), dict(sentiment)

@@ -1,0 +1,125 @@
+"""Drive PipelineProcessor from an in-memory broker, as a worker would, for agent tests.
+
+Consumption interleaves the two input topics and cuts batches at random (seeded), to
+show the result does not depend on arrival interleaving; `crash_after` simulates a
+SIGKILL: state persisted so far is kept, rows written so far are kept, and a new
+processor resumes from the last committed offsets.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from cluetrain.settings import Settings
+from cluetrain.sinks.tables import TABLE_COLUMNS
+from cluetrain.streams.pipeline import PipelineProcessor
+from cluetrain.streams.replay import Replayer, arrange, parse_line
+from tests.support.memory_broker import MemoryBroker
+
+KEYS = {
+    "turns": ("brand", "conversation_id", "turn_index"),
+    "reciprocity_windows": ("brand", "window_start"),
+    "sentiment_windows": ("brand", "window_start", "side"),
+    "mentions": ("brand", "event_id"),
+    "replies": ("brand", "event_id"),
+    "dead_letters": ("dead_letter_id",),
+}
+
+
+class FinalTables:
+    """ReplacingMergeTree(version) read with FINAL: the latest version of each key."""
+
+    def __init__(self):
+        self.tables: dict[str, dict[tuple, tuple[int, dict]]] = {t: {} for t in KEYS}
+
+    def write(self, rows: dict[str, list[tuple]]) -> None:
+        for table, table_rows in rows.items():
+            columns = TABLE_COLUMNS[table]
+            for row in table_rows:
+                d = dict(zip(columns, row))
+                key = tuple(d[k] for k in KEYS[table])
+                version = d.get("version", 0)
+                current = self.tables[table].get(key)
+                if current is None or version >= current[0]:
+                    self.tables[table][key] = (version, d)
+
+    def rows(self, table: str) -> dict[tuple, dict]:
+        return {k: v[1] for k, v in self.tables[table].items()}
+
+
+def replay_to_memory(settings: Settings, lines: list[bytes], *, order: str = "time") -> MemoryBroker:
+    broker = MemoryBroker(settings.partitions)
+    parsed = arrange([parse_line(i, raw) for i, raw in enumerate(lines)], order)
+    Replayer(settings, producer=broker, now_ms=lambda: 4_000_000_000_000).replay(parsed)
+    return broker
+
+
+def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batch: int = 200,
+            crash_after: int | None = None, tables: FinalTables | None = None) -> FinalTables:
+    """Process every partition; optionally crash once after `crash_after` batches."""
+    rng = random.Random(seed)
+    tables = tables or FinalTables()
+    persisted: dict[int, tuple[dict | None, dict]] = {}
+
+    def load(p):
+        meta, convs = persisted.get(p, (None, {}))
+        return meta, list(convs.values())
+
+    def new_processor():
+        return PipelineProcessor(settings, load_state=load)
+
+    processor = new_processor()
+    committed = {}  # (topic, partition) -> next offset
+    position = {}
+    batches = 0
+    crashed = crash_after is None
+    partitions = list(range(settings.partitions))
+    while True:
+        pending = [(t, p) for t in settings.input_topics for p in partitions
+                   if position.get((t, p), 0) < len(broker.records(t, p))]
+        if not pending:
+            break
+        p = rng.choice(sorted({p for _, p in pending}))
+        batch = []
+        for _ in range(rng.randint(1, max_batch)):
+            choices = [(t, q) for t, q in pending if q == p and position.get((t, q), 0) < len(broker.records(t, q))]
+            if not choices:
+                break
+            tp = rng.choice(choices)
+            batch.append(broker.records(*tp)[position.get(tp, 0)])
+            position[tp] = position.get(tp, 0) + 1
+        out = processor.process(batch, now_ms=1_700_000_000_000)
+        tables.write(out.rows)  # rows first
+        batches += 1
+        crash_now = not crashed and batches >= crash_after
+        # then state, meta first; a crash cuts the sequence of state writes anywhere
+        writes = [(part, "meta", meta) for part, (meta, _) in out.state.items() if meta is not None]
+        writes += [(part, key, conv) for part, (_, convs) in out.state.items() for key, conv in convs.items()]
+        writes.sort(key=lambda w: (w[0], w[1] != "meta"))
+        if crash_now:
+            writes = writes[:rng.randint(0, len(writes))]
+        for part, key, value in writes:
+            old_meta, old_convs = persisted.get(part, (None, {}))
+            if key == "meta":
+                persisted[part] = (value, old_convs)
+            else:
+                persisted[part] = (old_meta, {**old_convs, key: value})
+        if crash_now:
+            # SIGKILL: offsets since the last commit are re-delivered to a fresh processor
+            crashed = True
+            position = dict(committed)
+            processor = new_processor()
+            continue
+        if rng.random() < 0.3:  # Faust commits now and then, after the flush
+            committed = dict(position)
+    return tables
+
+
+def as_plain(row: dict) -> dict:
+    """Datetimes -> epoch seconds, drop version: comparable with the reference."""
+    out = {}
+    for k, v in row.items():
+        if k == "version":
+            continue
+        out[k] = int(v.timestamp()) if isinstance(v, datetime) else v
+    return out
