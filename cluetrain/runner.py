@@ -134,6 +134,8 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
         broker_url = settings.broker
         if not broker_url:
             broker_url = stack.enter_context(broker_mod.EmbeddedBroker(Path(settings.log_dir))).url
+            if settings.broker_profile == "auto":  # the worker must know the broker is Tansu
+                settings = settings.replace(broker_profile="local")
         broker_mod.ensure_topics(settings, broker_url)
         worker = WorkerProcess(settings, broker_url).start()
         stack.callback(worker.stop)

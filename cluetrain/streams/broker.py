@@ -120,7 +120,7 @@ def committed_offsets(broker_url: str, group_id: str) -> dict[tuple[str, int], i
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-progress")
     try:
-        offsets = admin.list_group_offsets(group_id)
+        offsets = admin.list_group_offsets(group_id).get(group_id, {})
     finally:
         admin.close()
     return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}

@@ -110,8 +110,8 @@ class ClickHouseWriter:
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
     inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
     dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
-    table = app.Table("state", default=None, partitions=settings.partitions,
-                      key_serializer="raw", value_serializer="raw")
+    # keys and values are bytes (the app's serializers are raw)
+    table = app.Table("state", default=None, partitions=settings.partitions)
     state = StateTable(table)
     processor = PipelineProcessor(settings, load_state=state.load)
     writer = ClickHouseWriter(settings)

@@ -1,0 +1,75 @@
+"""Numbered SQL migrations (cluetrain/sinks/migrations/NNNN_name.sql), each applied once.
+
+A file may hold several statements separated by `;`. Lines starting with `--` are
+comments. `{database}` is replaced by the target database. Our SQL has no `;` inside
+strings, so the splitter is a plain split. Every statement is idempotent
+(IF NOT EXISTS): a migration interrupted before it was recorded can run again.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .backends import Backend, check_identifier
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_FILE = re.compile(r"^(\d{4})_([A-Za-z0-9_]+)\.sql$")
+
+_BOOTSTRAP = (
+    "CREATE DATABASE IF NOT EXISTS {database}",
+    """CREATE TABLE IF NOT EXISTS {database}.schema_migrations
+(
+    version UInt32,
+    name String,
+    applied_at DateTime
+)
+ENGINE = MergeTree()
+ORDER BY version""",
+)
+
+
+def split_statements(sql: str) -> list[str]:
+    """SQL text -> statements (comment lines dropped, empty statements skipped)."""
+    kept = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [stmt.strip() for stmt in "\n".join(kept).split(";") if stmt.strip()]
+
+
+def render(sql: str, database: str) -> str:
+    return sql.replace("{database}", check_identifier(database))
+
+
+def list_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:
+    """(version, name, path) of every migration file, in version order."""
+    found = []
+    for path in directory.iterdir():
+        m = _FILE.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path.stem, path))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"two migrations share a number in {directory}")
+    return found
+
+
+def applied_versions(backend: Backend, database: str) -> set[int]:
+    _, rows = backend.query(f"SELECT DISTINCT version FROM {check_identifier(database)}.schema_migrations")
+    return {int(r[0]) for r in rows}
+
+
+def apply_migrations(backend: Backend, database: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Create the database and apply the pending migrations; return their names."""
+    for statement in _BOOTSTRAP:
+        backend.execute(render(statement, database))
+    done = applied_versions(backend, database)
+    applied = []
+    for version, name, path in list_migrations(directory):
+        if version in done:
+            continue
+        for statement in split_statements(path.read_text(encoding="utf-8")):
+            backend.execute(render(statement, database))
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        backend.insert(f"{database}.schema_migrations", ("version", "name", "applied_at"), [(version, name, now)])
+        applied.append(name)
+    return applied

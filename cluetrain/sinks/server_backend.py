@@ -1,0 +1,150 @@
+"""ClickHouse server backend over the native protocol (clickhouse-driver).
+
+Works with old servers (tested with 18.16). Rows are always passed as parameters
+(`INSERT ... VALUES` + rows): inline VALUES in the SQL text hang the driver.
+"""
+from __future__ import annotations
+
+import logging
+import struct
+from datetime import datetime, timezone
+from typing import Sequence
+
+from .backends import (
+    DEFAULT_PORT, BaseBackend, ClickHouseError, base_type, column_list, one_line, qualified_name, check_identifier,
+)
+
+# The driver logs connection failures with a traceback; without a handler of the
+# application they would reach stderr through logging's last resort.
+logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
+
+
+def _server_exception():
+    from clickhouse_driver.errors import ServerException
+
+    return ServerException
+
+
+class ServerBackend(BaseBackend):
+    """A ClickHouse server over the native protocol (clickhouse-driver)."""
+
+    def __init__(self, host: str, port: int = DEFAULT_PORT, user: str = "default",
+                 password: str = "", database: str = "cluetrain", *,
+                 connect_timeout: float = 5.0, timeout: float = 300.0):
+        from clickhouse_driver import Client
+
+        self.database = check_identifier(database)
+        self.host, self.port = host, port
+        self.description = f"ClickHouse at {host}:{port}"
+        # No database in the handshake: it may not exist before the migrations.
+        self._client = Client(
+            host=host, port=port, user=user, password=password, database="default",
+            connect_timeout=connect_timeout, send_receive_timeout=timeout,
+            sync_request_timeout=connect_timeout,
+        )
+        self._tz = timezone.utc
+        self._zoned: dict[str, set[str]] = {}
+        try:
+            self._client.execute("SELECT 1")
+            tz_name = self._client.connection.server_info.get_timezone()
+        except Exception as exc:
+            self.close()
+            raise ClickHouseError(f"cannot connect to {self.description}: {self._reason(exc)}") from None
+        if tz_name and tz_name not in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu"):
+            import pytz
+
+            self._tz = pytz.timezone(tz_name)
+
+    def _reason(self, exc: Exception) -> str:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        code = getattr(exc, "code", None)
+        if code and isinstance(exc, _server_exception()):
+            message = f"Code: {code}. {message}"
+        return one_line(message)
+
+    def _run(self, what: str, *args, **kwargs):
+        if self._client is None:
+            raise ClickHouseError(f"{self.description}: backend is closed")
+        from clickhouse_driver import errors
+
+        try:
+            return self._client.execute(*args, **kwargs)
+        except errors.ServerException as exc:
+            raise ClickHouseError(f"{what}: {self._reason(exc)}") from None
+        except (errors.NetworkError, errors.SocketTimeoutError, OSError, EOFError) as exc:
+            self._client.disconnect()  # the next call reconnects
+            raise ClickHouseError(f"{what}: lost connection to {self.description}: {self._reason(exc)}") from None
+        except errors.TypeMismatchError as exc:
+            raise ClickHouseError(f"{what}: {self._reason(exc)}", retryable=False) from None
+        except errors.Error as exc:
+            raise ClickHouseError(f"{what}: {self._reason(exc)}") from None
+        except (TypeError, ValueError, AttributeError, OverflowError, struct.error) as exc:
+            # The driver failed to encode a value (the connection was reset by it).
+            raise ClickHouseError(f"{what}: cannot encode a value: {exc}", retryable=False) from None
+
+    def execute(self, sql: str) -> None:
+        self._run("ClickHouse error", sql)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        if not rows:
+            return
+        qualified = qualified_name(self.database, table)
+        statement = f"INSERT INTO {qualified} ({column_list(columns)}) VALUES"
+        zoned = self._datetime_columns(qualified)
+        fix = [i for i, name in enumerate(columns) if name in zoned]
+        data = rows
+        if fix:  # datetimes -> epoch seconds (the driver takes naive ones in the server's zone)
+            data = [list(row) for row in rows]
+            for row in data:
+                for i in fix:
+                    value = row[i]
+                    if isinstance(value, datetime):
+                        if value.tzinfo is None:
+                            value = value.replace(tzinfo=timezone.utc)
+                        row[i] = int(value.timestamp())
+        try:
+            self._run(f"insert into {table} failed", statement, data)
+        except ClickHouseError:
+            self._zoned.pop(qualified, None)  # the table may have changed
+            raise
+
+    def _datetime_columns(self, qualified: str) -> set[str]:
+        if qualified not in self._zoned:
+            db, _, table = qualified.partition(".")
+            rows = self._run(
+                "ClickHouse error",
+                f"SELECT name, type FROM system.columns WHERE database = '{db}' AND table = '{table}'",
+            )
+            self._zoned[qualified] = {n for n, t in rows if base_type(t).startswith("DateTime")}
+        return self._zoned[qualified]
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        rows, types = self._run("ClickHouse error", sql, with_column_types=True)
+        names = [name for name, _ in types]
+        zoned = [i for i, (_, t) in enumerate(types) if base_type(t).startswith("DateTime")]
+        if not zoned:
+            return names, [tuple(r) for r in rows]
+        out = []
+        for r in rows:
+            r = list(r)
+            for i in zoned:
+                r[i] = self._utc(r[i])
+            out.append(tuple(r))
+        return names, out
+
+    def _utc(self, value):
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            return value.astimezone(timezone.utc)
+        if self._tz is timezone.utc:
+            return value.replace(tzinfo=timezone.utc)
+        return self._tz.localize(value).astimezone(timezone.utc)
+
+    def close(self) -> None:
+        client, self._client = getattr(self, "_client", None), None
+        if client is not None:
+            try:
+                client.disconnect()
+            except Exception:
+                pass
