@@ -52,8 +52,8 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
         for e in posts:
             customer = e.kind == "mention" or e.author_role == "customer"
             m = _minute(e.created_at_ms)
+            s = score(e) if score is not None else 0.0
             if score is not None:
-                s = score(e)
                 side = sentiment[(brand, m, "customer" if customer else "brand")]
                 side["messages"] += 1
                 side["score_sum"] += s
@@ -65,10 +65,10 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                     counts[(brand, m, "peer_replies")] += 1
                 by_id[e.event_id] = e
                 if current is None:
-                    current = {"started": e.created_at_ms, "messages": 1, "answer": None}
+                    current = {"started": e.created_at_ms, "messages": 0, "answer": None, "opener": e, "scores": []}
                     conv_turns.append(current)
-                else:
-                    current["messages"] += 1
+                current["messages"] += 1
+                current["scores"].append(s)
             else:
                 counts[(brand, m, "brand_replies")] += 1
                 if e.author_role == "employee":
@@ -101,6 +101,9 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 "responder_role": "" if answer is None else answer.author_role,
                 "latency_s": None if answer is None else (answer.created_at_ms - started) // 1000,
                 "status": status, "deadline": deadline // 1000,
+                "customer_id": t["opener"].author_id, "customer_followers": t["opener"].author_followers,
+                "first_sentiment": t["scores"][0], "last_sentiment": t["scores"][-1],
+                "negative_messages": sum(1 for x in t["scores"] if x <= -0.05),
             }
     windows: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     for (brand, minute, counter), n in counts.items():

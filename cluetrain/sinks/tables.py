@@ -29,6 +29,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "turns": (
         "brand", "conversation_id", "turn_index", "started_at", "customer_messages",
         "answered_at", "responder_id", "responder_role", "latency_s", "status", "deadline",
+        "customer_id", "customer_followers", "first_sentiment", "last_sentiment", "negative_messages",
         "version",
     ),
     "reciprocity_windows": (

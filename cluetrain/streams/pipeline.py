@@ -99,12 +99,11 @@ class PipelineProcessor:
 
 
 def turn_row(t: dict, version: int) -> tuple:
-    return (
-        t["brand"], t["conversation_id"], t["turn_index"], tables.utc_from_s(t["started_at"]),
-        t["customer_messages"], None if t["answered_at"] is None else tables.utc_from_s(t["answered_at"]),
-        t["responder_id"], t["responder_role"], t["latency_s"], t["status"], tables.utc_from_s(t["deadline"]),
-        version,
-    )
+    columns = tables.TABLE_COLUMNS["turns"]
+    values = dict(t, started_at=tables.utc_from_s(t["started_at"]), deadline=tables.utc_from_s(t["deadline"]),
+                  answered_at=None if t["answered_at"] is None else tables.utc_from_s(t["answered_at"]),
+                  version=version)
+    return tuple(values[c] for c in columns)
 
 
 def reciprocity_row(r: dict, version: int) -> tuple:

@@ -15,6 +15,11 @@ CREATE TABLE IF NOT EXISTS {database}.turns
     latency_s Nullable(UInt32),
     status String,
     deadline DateTime,
+    customer_id String,
+    customer_followers Nullable(UInt64),
+    first_sentiment Float32,
+    last_sentiment Float32,
+    negative_messages UInt32,
     version UInt64
 )
 ENGINE = ReplacingMergeTree(version)

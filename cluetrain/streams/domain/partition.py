@@ -83,7 +83,7 @@ class PartitionState:
             self.windows.add(conv.brand, [contribution])
             return True
         conv.pending.append(Post(event.created_at_ms, event.event_id, event.kind, event.author_id,
-                                 event.author_role, event.in_reply_to, sentiment))
+                                 event.author_role, event.in_reply_to, sentiment, event.author_followers))
         heapq.heappush(self._due, (event.created_at_ms, key))
         return True
 
@@ -163,11 +163,12 @@ def conversation_to_dict(c: Conversation) -> dict:
     turn = c.open_turn
     return {
         "id": c.conversation_id, "brand": c.brand, "seen": sorted(c.seen),
-        "pending": [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to, p.sentiment]
-                    for p in c.pending],
+        "pending": [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to, p.sentiment,
+                     p.author_followers] for p in c.pending],
         "authors": c.customer_authors, "turns": c.turns_opened,
         "open": None if turn is None else [turn.index, turn.started_ms, turn.deadline_ms, turn.customer_messages,
-                                           turn.breached],
+                                           turn.breached, turn.customer_id, turn.customer_followers,
+                                           turn.first_sentiment, turn.last_sentiment, turn.negative_messages],
         "contrib": [list(x) for x in c.contributions],
     }
 
@@ -178,7 +179,7 @@ def conversation_from_dict(d: dict) -> Conversation:
         conversation_id=d["id"], brand=d["brand"], seen=set(d["seen"]),
         pending=[Post(*p) for p in d["pending"]], customer_authors=dict(d["authors"]),
         turns_opened=d["turns"],
-        open_turn=None if o is None else Turn(index=o[0], started_ms=o[1], deadline_ms=o[2],
-                                             customer_messages=o[3], breached=o[4]),
+        open_turn=None if o is None else Turn(*o[:5], customer_id=o[5], customer_followers=o[6],
+                                             first_sentiment=o[7], last_sentiment=o[8], negative_messages=o[9]),
         contributions=[(int(m), str(k), v) for m, k, v in d["contrib"]],
     )

@@ -26,6 +26,7 @@ class Post:
     author_role: str
     in_reply_to: str | None
     sentiment: float
+    author_followers: int | None = None
 
     @property
     def is_customer_message(self) -> bool:
@@ -42,6 +43,12 @@ class Turn:
     answered_ms: int | None = None
     responder_id: str = ""
     responder_role: str = ""
+    # who opened the turn and the customer's tone, for follower brackets and recovery
+    customer_id: str = ""
+    customer_followers: int | None = None
+    first_sentiment: float = 0.0
+    last_sentiment: float = 0.0
+    negative_messages: int = 0
 
     @property
     def status(self) -> str:
@@ -60,6 +67,9 @@ class Turn:
             "answered_at": None if self.answered_ms is None else self.answered_ms // 1000,
             "responder_id": self.responder_id, "responder_role": self.responder_role,
             "latency_s": self.latency_s, "status": self.status, "deadline": self.deadline_ms // 1000,
+            "customer_id": self.customer_id, "customer_followers": self.customer_followers,
+            "first_sentiment": self.first_sentiment, "last_sentiment": self.last_sentiment,
+            "negative_messages": self.negative_messages,
         }
 
 
@@ -126,13 +136,19 @@ class Fold:
         if post.kind == "reply" and parent_author is not None and parent_author != post.author_id:
             self._count(t, "peer_replies")
         c.customer_authors[post.event_id] = post.author_id
-        if c.open_turn is None:
-            c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms)
+        turn = c.open_turn
+        if turn is None:
+            turn = c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms,
+                                      customer_id=post.author_id, customer_followers=post.author_followers,
+                                      first_sentiment=post.sentiment)
             c.turns_opened += 1
             self._count(t, "turns_opened")
         else:
-            c.open_turn.customer_messages += 1
-        self._touch(c.open_turn)
+            turn.customer_messages += 1
+        turn.last_sentiment = post.sentiment
+        if polarity(post.sentiment) == "negative":
+            turn.negative_messages += 1
+        self._touch(turn)
 
     def _brand_side_message(self, post: Post) -> None:
         c, t = self.c, post.created_at_ms
