@@ -23,21 +23,22 @@ def _settings(args, **overrides):
 
 
 def cmd_run(args) -> int:
-    from cluetrain.report import brand_summary, dead_letter_count, format_table
+    from cluetrain.report import brand_report, dead_letter_count, format_table
     from cluetrain.runner import run_pipeline
     from cluetrain.sinks.backends import open_backend
 
     settings = _settings(args)
     result = run_pipeline(settings, Path(args.input), order=args.order, speed=args.speed)
     with open_backend(settings.clickhouse, settings.database) as backend:
-        columns, rows = brand_summary(backend, settings.database)
-        dead = dead_letter_count(backend, settings.database)
+        columns, rows = brand_report(backend, backend.database)
+        dead = dead_letter_count(backend, backend.database)
+        database = backend.database
     print(format_table(columns, rows))
     r = result.replay
     print(f"\n{r.events:,} events replayed, {r.raw_lines:,} invalid lines, {dead:,} dead letters stored; "
           f"{result.seconds:.1f} s end to end ({result.events_per_s:,.0f} events/s).")
-    print(f"Results are in ClickHouse ({settings.clickhouse}, database {settings.database}): "
-          f"cluetrain query 'SELECT * FROM {settings.database}.mentions FINAL LIMIT 5'")
+    print(f"Results are in ClickHouse ({settings.clickhouse}, database {database}): "
+          f"cluetrain query 'SELECT * FROM {database}.mentions FINAL LIMIT 5'")
     return 0
 
 
@@ -57,12 +58,26 @@ def cmd_query(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from cluetrain.report import brand_summary, format_table
+    from cluetrain.report import (LEADERBOARD_LIMIT, bracket_report, brand_report, format_table,
+                                  leaderboard_report, stream_clock)
     from cluetrain.sinks.backends import open_backend
+    from cluetrain.sinks.migrate import apply_migrations
 
     settings = _settings(args)
     with open_backend(settings.clickhouse, settings.database) as backend:
-        print(format_table(*brand_summary(backend, settings.database)))
+        db = backend.database
+        apply_migrations(backend, db)  # data written by an older version gets the views
+        clock = stream_clock(backend, db)
+        brands = brand_report(backend, db)
+        leaders = leaderboard_report(backend, db)
+        brackets = bracket_report(backend, db)
+    when = clock.strftime("%Y-%m-%d %H:%M UTC") if clock else "no data yet"
+    print(f"Per brand, all time (stream clock: {when})")
+    print(format_table(*brands))
+    print(f"\nWho answers: top {LEADERBOARD_LIMIT} responders (brand accounts and employees)")
+    print(format_table(*leaders))
+    print("\nReply rate by audience of the customer who opened the turn")
+    print(format_table(*brackets))
     return 0
 
 
@@ -130,13 +145,46 @@ def cmd_replay(args) -> int:
     return 0
 
 
+def cmd_alerts(args) -> int:
+    import signal
+
+    from cluetrain.alerts.follow import follow_alerts
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: alerts needs --broker or CLUETRAIN_BROKER (the broker the worker writes to)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    result = follow_alerts(settings, settings.broker, out=sys.stdout, follow=args.follow)
+    if not args.follow:
+        print(f"{result.printed:,} alerts and resolutions, {result.duplicates:,} duplicates, {result.bad:,} bad records, "
+              f"{len(result.delivered):,} delivered, {len(result.dead_letters):,} dead letters", file=sys.stderr)
+    return 0
+
+
 def cmd_sentiment(args) -> int:
+    """One text per stdin line -> its score in [-1, 1] per stdout line (4 decimals).
+
+    The language is --lang, or detected per line; lines in a language without an
+    analyzer score 0.0000 and are counted on stderr at the end. Undecodable bytes are
+    replaced, never fatal.
+    """
+    import io
+
     from cluetrain.streams.domain import language, sentiment
 
-    for line in sys.stdin:
-        text = line.rstrip("\n")
-        lang = args.lang or language.detect(text)
+    forced = args.lang.strip().lower() if args.lang else None
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
+    unscored: dict[str, int] = {}
+    for line in stdin:
+        text = line.rstrip("\r\n")
+        lang = forced or language.detect(text)
+        if text.strip() and lang not in sentiment.SUPPORTED:
+            unscored[lang] = unscored.get(lang, 0) + 1
         print(f"{sentiment.score(text, lang):.4f}")
+    if unscored:
+        detail = ", ".join(f"{lang} {n}" for lang, n in sorted(unscored.items()))
+        print(f"cluetrain: {sum(unscored.values())} line(s) in languages without an analyzer scored 0 ({detail}); "
+              f"analyzers: {', '.join(sentiment.SUPPORTED)}", file=sys.stderr)
     return 0
 
 
@@ -195,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--order", choices=("time", "file"), default="time")
     common(sp, clickhouse=False)
     sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("alerts", help="print alerts (and post them to CLUETRAIN_WEBHOOK_URL when set)")
+    sp.add_argument("--follow", action="store_true", help="keep running and print alerts live")
+    sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
+    sp.set_defaults(func=cmd_alerts)
 
     sp = sub.add_parser("sentiment", help="score one text per stdin line")
     sp.add_argument("--lang", help="language of every line (default: detect)")

@@ -1,72 +1,129 @@
-"""Per-brand summaries read back from ClickHouse, and table formatting."""
+"""Per-brand reports read from the ClickHouse views, and table formatting.
+
+The figures are defined once, in the views of
+cluetrain/sinks/migrations/0003_reciprocity_views.sql (read with FINAL inside):
+this module only selects, orders and formats them. The pure helpers (format_*,
+*_rows) take plain rows, so they are tested without ClickHouse.
+"""
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
-# One row per brand from the raw tables (FINAL: a re-delivered event counts once).
-# First-reply latency: per conversation, the first brand-side reply at or after the
-# conversation's first customer message.
-BRAND_SUMMARY_SQL = """
-SELECT
-    brand,
-    countIf(customer = 1) AS messages_in,
-    countIf(customer = 0) AS brand_replies,
-    uniqExactIf(author_id, author_role = 'employee') AS employees,
-    uniqExact(conversation_id) AS conversations
-FROM
-(
-    SELECT brand, conversation_id, author_id, author_role, 1 AS customer FROM {db}.mentions FINAL
-    UNION ALL
-    SELECT brand, conversation_id, author_id, author_role,
-           if(author_role = 'customer', 1, 0) AS customer FROM {db}.replies FINAL
-)
-GROUP BY brand
-ORDER BY messages_in DESC, brand
+from cluetrain.sinks.backends import check_identifier
+
+LEADERBOARD_LIMIT = 15
+
+# ------------------------------------------------------------------ per brand
+
+BRAND_COLUMNS = ["brand", "messages_in", "brand_replies", "employees", "turns", "sla_compliance",
+                 "answered_late", "breached", "median_first_reply"]
+
+BRAND_SQL = """
+SELECT brand, customer_messages, brand_replies, employees, turns, sla_compliance,
+       answered_late, breached, median_first_reply_s
+FROM {db}.v_brand_overview
+ORDER BY customer_messages DESC, turns DESC, brand
 """
 
-FIRST_REPLY_SQL = """
-SELECT brand, quantileExact(0.5)(first_reply - started) AS median_first_reply_s, count() AS answered
-FROM
-(
-    SELECT m.brand AS brand, m.conversation_id AS conversation_id, m.started AS started,
-           r.first_reply AS first_reply
-    FROM
-    (
-        SELECT brand, conversation_id, min(created_at) AS started
-        FROM {db}.mentions FINAL GROUP BY brand, conversation_id
-    ) AS m
-    INNER JOIN
-    (
-        SELECT brand, conversation_id, min(created_at) AS first_reply
-        FROM {db}.replies FINAL
-        WHERE author_role IN ('brand', 'employee')
-        GROUP BY brand, conversation_id
-    ) AS r
-    ON m.brand = r.brand AND m.conversation_id = r.conversation_id
-)
-WHERE first_reply >= started
-GROUP BY brand
+
+def brand_rows(rows: Sequence[Sequence]) -> list[tuple]:
+    """Rows of BRAND_SQL -> display rows (BRAND_COLUMNS)."""
+    return [(brand, messages, replies, employees, turns, format_percent(sla), late, breached,
+             format_duration(median))
+            for brand, messages, replies, employees, turns, sla, late, breached, median in rows]
+
+
+def brand_report(backend, database: str) -> tuple[list[str], list[tuple]]:
+    """One line per brand, busiest first: messages in, brand replies, employees who
+    answered, turns, SLA compliance, answered late, breached, median first-reply latency."""
+    _, rows = backend.query(BRAND_SQL.format(db=check_identifier(database)))
+    return list(BRAND_COLUMNS), brand_rows(rows)
+
+
+# ---------------------------------------------------------------- leaderboard
+
+LEADERBOARD_COLUMNS = ["responder", "role", "brand", "answers", "within_sla_share", "p50_latency", "p90_latency"]
+
+LEADERBOARD_SQL = """
+SELECT responder_id, responder_role, brand, answers, within_sla_share, latency_p50_s, latency_p90_s
+FROM {db}.v_responder_leaderboard
+ORDER BY answers DESC, within_sla_share DESC, latency_p50_s, brand, responder_id
+LIMIT {limit}
 """
 
-DEAD_LETTERS_SQL = "SELECT count() FROM {db}.dead_letters FINAL"
+
+def leaderboard_rows(rows: Sequence[Sequence]) -> list[tuple]:
+    """Rows of LEADERBOARD_SQL -> display rows (LEADERBOARD_COLUMNS)."""
+    return [(responder, role, brand, answers, format_percent(share), format_duration(p50), format_duration(p90))
+            for responder, role, brand, answers, share, p50, p90 in rows]
 
 
-def brand_summary(backend, database: str) -> tuple[list[str], list[tuple]]:
-    _, rows = backend.query(BRAND_SUMMARY_SQL.format(db=database))
-    _, latency_rows = backend.query(FIRST_REPLY_SQL.format(db=database))
-    latency = {r[0]: (r[1], r[2]) for r in latency_rows}
-    columns = ["brand", "messages_in", "brand_replies", "employees", "conversations",
-               "answered_conversations", "median_first_reply"]
-    out = []
-    for brand, messages_in, replies, employees, conversations in rows:
-        median, answered = latency.get(brand, (None, 0))
-        out.append((brand, messages_in, replies, employees, conversations, answered, format_duration(median)))
-    return columns, out
+def leaderboard_report(backend, database: str, limit: int = LEADERBOARD_LIMIT) -> tuple[list[str], list[tuple]]:
+    """Who answers: the responders (brand accounts and employees) with the most answers."""
+    sql = LEADERBOARD_SQL.format(db=check_identifier(database), limit=int(limit))
+    _, rows = backend.query(sql)
+    return list(LEADERBOARD_COLUMNS), leaderboard_rows(rows)
+
+
+# ----------------------------------------------------------- follower brackets
+
+BRACKET_COLUMNS = ["brand", "followers", "turns", "answered", "reply_rate", "within_sla",
+                   "sla_compliance", "median_latency"]
+
+BRACKET_SQL = """
+SELECT brand, bracket, bracket_order, turns, answered, reply_rate, within_sla, sla_compliance,
+       median_latency_s
+FROM {db}.v_follower_brackets
+"""
+
+
+def bracket_rows(rows: Sequence[Sequence]) -> list[tuple]:
+    """Rows of BRACKET_SQL -> display rows (BRACKET_COLUMNS): brands with the most
+    turns first, brackets from the smallest audience up ('unknown' last), the brand
+    named on its first line only."""
+    turns_of: dict[str, int] = {}
+    for row in rows:
+        turns_of[row[0]] = turns_of.get(row[0], 0) + row[3]
+
+    def order(row):
+        brand, bracket_order = row[0], row[2]
+        return (-turns_of[brand], brand, bracket_order == 0, bracket_order)
+
+    out, previous = [], None
+    for brand, bracket, _, turns, answered, rate, within, sla, median in sorted(rows, key=order):
+        out.append(("" if brand == previous else brand, bracket, turns, answered, format_percent(rate),
+                    within, format_percent(sla), format_duration(median)))
+        previous = brand
+    return out
+
+
+def bracket_report(backend, database: str) -> tuple[list[str], list[tuple]]:
+    """Does the brand answer the loud customers first? Per brand and audience bracket
+    of the customer who opened the turn."""
+    _, rows = backend.query(BRACKET_SQL.format(db=check_identifier(database)))
+    return list(BRACKET_COLUMNS), bracket_rows(rows)
+
+
+# ------------------------------------------------------------------ the rest
+
+def stream_clock(backend, database: str):
+    """The stream's event-time clock the rolling figures use (the latest minute
+    window, an aware UTC datetime), or None when nothing is stored yet."""
+    _, rows = backend.query(f"SELECT latest_window FROM {check_identifier(database)}.v_brand_rolling LIMIT 1")
+    return rows[0][0] if rows else None
 
 
 def dead_letter_count(backend, database: str) -> int:
-    _, rows = backend.query(DEAD_LETTERS_SQL.format(db=database))
+    _, rows = backend.query(f"SELECT count() FROM {check_identifier(database)}.dead_letters FINAL")
     return int(rows[0][0]) if rows else 0
+
+
+def format_percent(ratio, digits: int = 1) -> str:
+    """0.8571 -> '85.7%'; None (an empty denominator) -> '-'."""
+    if ratio is None:
+        return "-"
+    return f"{float(ratio) * 100:.{digits}f}%"
 
 
 def format_duration(seconds) -> str:
@@ -83,6 +140,7 @@ def format_duration(seconds) -> str:
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A plain-text table; columns of numbers, percentages and durations are right-aligned."""
     cells = [[str(c) for c in columns]] + [["NULL" if v is None else str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     numeric = [all(_is_number(r[i]) for r in cells[1:]) and len(cells) > 1 for i in range(len(columns))]
@@ -95,9 +153,14 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
     return "\n".join(lines)
 
 
+_MEASURE = re.compile(r"^-?\d+(\.\d+)?%$|^\d+(s|m\d\ds|h\d\dm|d\d\dh)$")
+
+
 def _is_number(text: str) -> bool:
+    if text in ("NULL", "-") or _MEASURE.match(text):
+        return True
     try:
         float(text)
         return True
     except ValueError:
-        return text == "NULL"
+        return False

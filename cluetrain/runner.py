@@ -1,8 +1,8 @@
 """`cluetrain run`: replay a file through the real pipeline and exit once all is flushed.
 
 Starts what is missing (embedded Tansu broker, a Faust worker process), replays the
-file, waits until the worker has committed the offset of every record produced (the
-worker commits only after its ClickHouse flush), then stops the worker cleanly.
+file, waits until the worker's saved state covers every record produced (it saves its
+state only after the ClickHouse flush), then stops the worker cleanly.
 """
 from __future__ import annotations
 
@@ -71,23 +71,24 @@ def last_error_line(log_path: Path) -> str:
     return lines[-1][:300] if lines else "empty log"
 
 
-def wait_until_committed(broker_url: str, group: str, end_offsets: dict[tuple[str, int], int], *,
+def wait_until_processed(progress: broker_mod.StateProgress, end_offsets: dict[tuple[str, int], int], *,
                          worker: WorkerProcess | None, timeout: float,
-                         progress: Callable[[int, int], None] | None = None) -> None:
+                         on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Wait until the worker's saved state covers every record produced."""
     total = sum(end_offsets.values())
     deadline = time.monotonic() + timeout
     while True:
-        committed = broker_mod.committed_offsets(broker_url, group)
-        done = sum(min(committed.get(tp, 0), end) for tp, end in end_offsets.items())
-        if progress is not None:
-            progress(done, total)
+        processed = progress.poll()
+        done = sum(min(processed.get(tp, 0), end) for tp, end in end_offsets.items())
+        if on_progress is not None:
+            on_progress(done, total)
         if done >= total:
             return
         if worker is not None:
             worker.check_alive()
         if time.monotonic() > deadline:
-            raise processes.ProcessError(f"timed out after {timeout:.0f} s: the worker stored {done} of {total} records")
-        time.sleep(0.25)
+            raise processes.ProcessError(f"timed out after {timeout:.0f} s: the worker processed {done} of {total} records")
+        time.sleep(0.2)
 
 
 class Progress:
@@ -114,7 +115,7 @@ class Progress:
             return
         self.last = now
         line = (f"replayed {self.replayed[0]:,}/{self.replayed[1]:,} lines"
-                f" | worker committed {self.stored[0]:,}/{self.stored[1]:,} records")
+                f" | worker processed {self.stored[0]:,}/{self.stored[1]:,} records")
         self.stream.write(("\r" + line) if self.tty else line + "\n")
         self.stream.flush()
 
@@ -142,8 +143,10 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
         with Replayer(settings, broker_url) as replayer:
             result = replayer.replay(lines, speed=speed, progress=progress.on_replay)
         progress.on_replay(len(lines), len(lines))
-        wait_until_committed(broker_url, settings.app_id, result.end_offsets, worker=worker,
-                             timeout=timeout, progress=progress.on_store)
+        state_progress = broker_mod.StateProgress(settings, broker_url)
+        stack.callback(state_progress.close)
+        wait_until_processed(state_progress, result.end_offsets, worker=worker, timeout=timeout,
+                             on_progress=progress.on_store)
         progress.end()
         code = worker.stop()
         if code not in (0, None):

@@ -33,7 +33,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "allowed_lateness_s": ("300", "Allowed lateness of the event-time watermark, seconds."),
     "default_sla_s": ("3600", "Default answer SLA per brand, seconds."),
     "brand_sla": ("", "Per-brand SLA overrides, `brand=seconds,brand=seconds`."),
-    "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much."),
+    "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much..."),
+    "tick_min_events": ("1000", "...and at least this many events were sent since the last tick (replays of sparse history stay light)."),
     "max_text_bytes": ("100000", "Texts larger than this (UTF-8 bytes) go to dead letters."),
     "max_future_s": ("86400", "Events dated more than this after the stream clock go to dead letters."),
     "sink_batch_size": ("5000", "Rows buffered per ClickHouse table before a write."),
@@ -42,6 +43,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "commit_interval_s": ("1.0", "Faust commit interval, seconds (offsets are committed after the sink flush)."),
     "session_timeout_s": ("10", "Consumer group session timeout, seconds (Faust's 60 s makes a join slow)."),
     "log_level": ("warning", "Log level of the worker."),
+    "webhook_url": ("", "Webhook (Slack-compatible JSON) that `cluetrain alerts` posts each alert and resolution to. Empty: print only."),
+    "webhook_secret": ("", "Shared secret of the HMAC-SHA256 body signature (`X-Cluetrain-Signature`); required with a webhook URL."),
+    "webhook_max_attempts": ("6", "Attempts of a webhook delivery (retries with back-off) before it goes to dead letters."),
+    "webhook_timeout_s": ("5.0", "Timeout of one webhook request, seconds."),
 }
 
 
@@ -92,6 +97,7 @@ class Settings:
     default_sla_s: int = 3600
     brand_sla: Mapping[str, int] = field(default_factory=dict)
     tick_interval_s: int = 60
+    tick_min_events: int = 1000
     max_text_bytes: int = 100_000
     max_future_s: int = 86_400
     sink_batch_size: int = 5000
@@ -100,6 +106,10 @@ class Settings:
     commit_interval_s: float = 1.0
     session_timeout_s: int = 10
     log_level: str = "warning"
+    webhook_url: str = field(default="", repr=False)  # may be a credential (Slack)
+    webhook_secret: str = field(default="", repr=False)
+    webhook_max_attempts: int = 6
+    webhook_timeout_s: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":

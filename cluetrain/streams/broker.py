@@ -114,8 +114,63 @@ def _check_partitions(admin, topic: str, expected: int) -> None:
             f"topic {topic} has {count} partitions but CLUETRAIN_PARTITIONS is {expected}")
 
 
+def state_changelog_topic(settings: Settings) -> str:
+    """Faust names a table's changelog `<app id>-<table>-changelog`."""
+    return f"{settings.app_id}-state-changelog"
+
+
+class StateProgress:
+    """What the worker has durably processed, read from its state changelog.
+
+    The worker's meta record of each input partition, written last in every batch
+    (after the ClickHouse rows and the conversations), holds the next offset of each
+    input topic, so this is exact even when Faust's committed offsets lag or stall.
+    """
+
+    def __init__(self, settings: Settings, broker_url: str):
+        self.settings = settings
+        self.broker_url = broker_url
+        self.topic = state_changelog_topic(settings)
+        self.consumer = None
+        self.offsets: dict[tuple[str, int], int] = {}
+
+    def _open(self) -> bool:
+        from kafka import KafkaConsumer, TopicPartition
+
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers(self.broker_url), group_id=None,
+                                 enable_auto_commit=False, client_id="cluetrain-progress")
+        partitions = consumer.partitions_for_topic(self.topic)
+        if not partitions:
+            consumer.close()
+            return False
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        self.consumer = consumer
+        return True
+
+    def poll(self) -> dict[tuple[str, int], int]:
+        import orjson
+
+        if self.consumer is None and not self._open():
+            return self.offsets
+        for records in self.consumer.poll(timeout_ms=200, max_records=100_000).values():
+            for record in records:
+                key = record.key or b""
+                partition, _, kind = key.partition(b"|")
+                if kind == b"m" and record.value:
+                    for topic, offset in orjson.loads(record.value).get("offsets", {}).items():
+                        self.offsets[(topic, int(partition))] = int(offset)
+        return self.offsets
+
+    def close(self) -> None:
+        if self.consumer is not None:
+            self.consumer.close()
+            self.consumer = None
+
+
 def committed_offsets(broker_url: str, group_id: str) -> dict[tuple[str, int], int]:
-    """The consumer group's committed offsets, {(topic, partition): offset}."""
+    """A consumer group's committed offsets, {(topic, partition): offset} (tooling, lag)."""
     from kafka import KafkaAdminClient
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-progress")

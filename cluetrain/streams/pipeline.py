@@ -26,8 +26,10 @@ StateLoader = Callable[[int], tuple[dict | None, list[dict]]]
 class BatchOutput:
     rows: dict[str, list[tuple]] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    # partition -> (meta or None, {(brand, conversation_id): record})
-    state: dict[int, tuple[dict | None, dict]] = field(default_factory=dict)
+    # partition -> ({(brand, conversation_id): record}, meta or None): save in this order
+    state: dict[int, tuple[dict, dict | None]] = field(default_factory=dict)
+    # (topic, partition) -> offset the consumer must seek back to
+    gaps: dict[tuple[str, int], int] = field(default_factory=dict)
     events: int = 0
 
     def add_row(self, table: str, row: tuple) -> None:
@@ -57,8 +59,34 @@ class PipelineProcessor:
         for p in partitions:
             self.partitions.pop(p, None)
 
+    def admit(self, records: list[RawRecord], out: BatchOutput) -> list[RawRecord]:
+        """Keep the records not processed yet, in offset order per topic-partition.
+
+        The state knows the next offset of each input topic-partition (in the meta
+        record, saved last): a record below it was processed before
+        a restart and is skipped; a record above it means the consumer skipped some
+        (seen with Faust around rebalances): it and the rest of that topic-partition
+        are left out and `out.gaps` asks the adapter to seek back.
+        """
+        admitted = []
+        for record in records:
+            tp = (record.topic, record.partition)
+            if tp in out.gaps:
+                continue
+            state = self.partition(record.partition)
+            expected = state.next_offsets.get(record.topic)
+            if expected is not None and record.offset < expected:
+                continue
+            if expected is not None and record.offset > expected:
+                out.gaps[tp] = expected
+                continue
+            state.mark_processed(record.topic, record.offset)
+            admitted.append(record)
+        return admitted
+
     def process(self, records: list[RawRecord], now_ms: int) -> BatchOutput:
         out = BatchOutput()
+        records = self.admit(records, out)
         batch = self.ingest.decode(records, now_ms)
         touched: set[int] = set()
         for record in records:  # clocks first: ticks and events alike

@@ -114,6 +114,7 @@ class Replayer:
         self.result = ReplayResult()
         self._futures: list = []
         self._last_tick_ms: int | None = None
+        self._since_tick = 0
 
     def close(self) -> None:
         self.producer.close(timeout=10)
@@ -145,6 +146,7 @@ class Replayer:
                 self._send(topic, b"", key=None, headers=headers, partition=partition)
                 self.result.ticks += 1
         self._last_tick_ms = clock_ms
+        self._since_tick = 0
 
     def send_line(self, line: InputLine) -> None:
         s = self.settings
@@ -165,7 +167,9 @@ class Replayer:
             self._send(topic, line.raw, key=line.brand_hint.encode() or None,
                        headers=records.event_headers(clock, raw_json=True))
             self.result.raw_lines += 1
-        if clock is not None and (self._last_tick_ms is None or clock - self._last_tick_ms >= s.tick_interval_s * 1000):
+        self._since_tick += 1
+        if clock is not None and (self._last_tick_ms is None or (
+                clock - self._last_tick_ms >= s.tick_interval_s * 1000 and self._since_tick >= s.tick_min_events)):
             self.tick(clock)
 
     def replay(self, lines: list[InputLine], *, speed: float = 0.0,

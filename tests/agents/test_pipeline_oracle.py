@@ -91,3 +91,14 @@ def test_crash_in_the_middle_changes_nothing(crash_after):
     broker = replay_to_memory(settings, lines_of(records), order="file")
     tables = consume(settings, broker, seed=crash_after, max_batch=80, crash_after=crash_after)
     assert_equal_to_reference(tables, records, settings)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_records_skipped_by_the_consumer_are_fetched_again(seed):
+    records = generate(20 + seed, 3000)
+    settings = Settings.from_env({}, partitions=2)
+    broker = replay_to_memory(settings, lines_of(records), order="file")
+    tables = consume(settings, broker, seed=seed, skip_rate=0.02, crash_after=7)
+    assert_equal_to_reference(tables, records, settings)
+    stored = len(tables.rows("mentions")) + len(tables.rows("replies"))
+    assert stored == len({r["event_id"] for r in records})

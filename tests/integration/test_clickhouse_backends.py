@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cluetrain.sinks.backends import ClickHouseError, open_backend
-from cluetrain.sinks.migrate import apply_migrations
+from cluetrain.sinks.migrate import apply_migrations, list_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS, dead_letter_row, event_row
 from cluetrain.sinks.writer import ClickHouseSink
 from cluetrain.streams.domain.events import Event
@@ -20,6 +20,8 @@ from cluetrain.streams.domain.events import Event
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
+# customer_id, customer_followers, first_sentiment, last_sentiment, negative_messages
+NO_CUSTOMER = ("c9", None, 0.0, 0.0, 0)
 TABLES = {"mentions", "replies", "dead_letters", "turns", "reciprocity_windows",
           "sentiment_windows", "alerts", "schema_migrations"}
 NASTY_TEXTS = [
@@ -58,13 +60,15 @@ def row_of(event: Event, offset: int = 0) -> tuple:
 
 def test_migrations_are_applied_once(clickhouse_target):
     with open_backend(clickhouse_target) as b:
-        assert apply_migrations(b, b.database) == ["0001_raw_tables", "0002_metric_tables"]
+        every = [(version, name) for version, name, _ in list_migrations()]
+        assert every[:2] == [(1, "0001_raw_tables"), (2, "0002_metric_tables")]
+        assert apply_migrations(b, b.database) == [name for _, name in every]
         assert apply_migrations(b, b.database) == []
-        _, rows = b.query(f"SELECT name FROM system.tables WHERE database = '{b.database}'")
+        _, rows = b.query(f"SELECT name FROM system.tables WHERE database = '{b.database}' AND engine != 'View'")
         assert {r[0] for r in rows} == TABLES
         names, rows = b.query(f"SELECT version, name FROM {b.database}.schema_migrations ORDER BY version")
         assert names == ["version", "name"]
-        assert rows == [(1, "0001_raw_tables"), (2, "0002_metric_tables")]
+        assert rows == every
     with open_backend(clickhouse_target) as b:  # a restart applies nothing either
         assert apply_migrations(b, b.database) == []
 
@@ -113,7 +117,7 @@ def test_nullable_and_datetime_values(backend):
     assert rows[1] == ("r1", "m1", 12_345_678_901, created, 1_700_000_000_999, "en", 0)
     # Naive datetimes are UTC; ints are epoch seconds.
     turn = ("acme", "m1", 0, datetime(2024, 1, 1, 12, 0, 0), 2, None, "", "", None, "open",
-            1_704_114_000, 1)
+            1_704_114_000) + NO_CUSTOMER + (1,)
     backend.insert("turns", TABLE_COLUMNS["turns"], [turn])
     _, rows = backend.query(f"SELECT started_at, answered_at, latency_s, deadline FROM {db}.turns FINAL")
     assert rows == [(datetime(2024, 1, 1, 12, tzinfo=timezone.utc), None, None,
@@ -125,9 +129,11 @@ def test_metric_rows_latest_version_wins(backend):
     start = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
     answered = datetime(2024, 1, 1, 12, 30, tzinfo=timezone.utc)
     cols = TABLE_COLUMNS["turns"]
-    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start, 1)])
-    backend.insert("turns", cols, [("acme", "c1", 0, start, 2, answered, "b1", "brand", 1800, "answered", start, 3)])
-    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start, 2)])  # stale
+    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start) + NO_CUSTOMER + (1,)])
+    backend.insert("turns", cols, [("acme", "c1", 0, start, 2, answered, "b1", "brand", 1800, "answered", start)
+                                   + NO_CUSTOMER + (3,)])
+    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start)
+                                   + NO_CUSTOMER + (2,)])  # stale
     _, rows = backend.query(f"SELECT status, customer_messages, answered_at, latency_s FROM {db}.turns FINAL")
     assert rows == [("answered", 2, answered, 1800)]
     window = ("acme", start, "customer", 3, -0.75, 1, 1, 1)

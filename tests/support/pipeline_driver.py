@@ -55,15 +55,18 @@ def replay_to_memory(settings: Settings, lines: list[bytes], *, order: str = "ti
 
 
 def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batch: int = 200,
-            crash_after: int | None = None, tables: FinalTables | None = None) -> FinalTables:
-    """Process every partition; optionally crash once after `crash_after` batches."""
+            crash_after: int | None = None, skip_rate: float = 0.0,
+            tables: FinalTables | None = None) -> FinalTables:
+    """Process every partition; optionally crash once after `crash_after` batches, and
+    let the consumer skip records now and then (`skip_rate`), as Faust does around
+    rebalances: the processor must ask to seek back."""
     rng = random.Random(seed)
     tables = tables or FinalTables()
-    persisted: dict[int, tuple[dict | None, dict]] = {}
+    persisted: dict[int, dict] = {}  # partition -> {"meta":, "convs": {}, "offsets":}
 
     def load(p):
-        meta, convs = persisted.get(p, (None, {}))
-        return meta, list(convs.values())
+        saved = persisted.get(p, {})
+        return saved.get("meta"), list(saved.get("convs", {}).values())
 
     def new_processor():
         return PipelineProcessor(settings, load_state=load)
@@ -86,24 +89,29 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
             if not choices:
                 break
             tp = rng.choice(choices)
+            if rng.random() < skip_rate and position.get(tp, 0) + 1 < len(broker.records(*tp)):
+                position[tp] = position.get(tp, 0) + 1  # the consumer loses a record
             batch.append(broker.records(*tp)[position.get(tp, 0)])
             position[tp] = position.get(tp, 0) + 1
         out = processor.process(batch, now_ms=1_700_000_000_000)
         tables.write(out.rows)  # rows first
         batches += 1
         crash_now = not crashed and batches >= crash_after
-        # then state, meta first; a crash cuts the sequence of state writes anywhere
-        writes = [(part, "meta", meta) for part, (meta, _) in out.state.items() if meta is not None]
-        writes += [(part, key, conv) for part, (_, convs) in out.state.items() for key, conv in convs.items()]
-        writes.sort(key=lambda w: (w[0], w[1] != "meta"))
+        # then state: conversations, meta last; a crash cuts the writes anywhere
+        writes = []
+        for part, (convs, meta) in sorted(out.state.items()):
+            writes += [(part, "conv", (key, conv)) for key, conv in convs.items()]
+            writes += [(part, "meta", meta)] if meta is not None else []
         if crash_now:
             writes = writes[:rng.randint(0, len(writes))]
-        for part, key, value in writes:
-            old_meta, old_convs = persisted.get(part, (None, {}))
-            if key == "meta":
-                persisted[part] = (value, old_convs)
+        for part, kind, value in writes:
+            saved = persisted.setdefault(part, {"meta": None, "convs": {}})
+            if kind == "conv":
+                saved["convs"][value[0]] = value[1]
             else:
-                persisted[part] = (old_meta, {**old_convs, key: value})
+                saved[kind] = value
+        for tp, offset in out.gaps.items():  # the adapter seeks back
+            position[tp] = offset
         if crash_now:
             # SIGKILL: offsets since the last commit are re-delivered to a fresh processor
             crashed = True

@@ -2,9 +2,9 @@
 
 A thin adapter around PipelineProcessor. For each batch, in this order:
 1. rows (raw events, turns, windows, dead letters) are written to ClickHouse;
-2. state goes to the changelog of the Faust table `state`: the partition's meta record
-   first, then one record per changed conversation (written once per batch, not per
-   event);
+2. state goes to the changelog of the Faust table `state`: one record per changed
+   conversation (written once per batch, not per event), then the partition's meta
+   record (clocks, horizon, next input offsets) last;
 3. returning to take_events acks the batch; Faust flushes its producer before it
    commits offsets.
 A crash anywhere re-delivers from the last commit: rows are idempotent (FINAL), events
@@ -19,7 +19,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import faust
+import mode
 import orjson
+from faust.types import TP
 
 from cluetrain.settings import Settings
 from cluetrain.sinks.backends import open_backend
@@ -64,11 +66,12 @@ class StateTable:
                 convs.append(data)
         return meta, convs
 
-    def save(self, partition: int, meta: dict | None, conversations: dict[tuple[str, str], dict]) -> None:
-        if meta is not None:  # meta first: see the module docstring
-            self._put(partition, meta_key(partition), orjson.dumps(meta))
+    def save(self, partition: int, conversations: dict[tuple[str, str], dict], meta: dict | None) -> None:
+        # Order matters (see domain/partition.py): conversations, then meta last.
         for (brand, conv_id), data in conversations.items():
             self._put(partition, conversation_key(partition, brand, conv_id), orjson.dumps(data))
+        if meta is not None:
+            self._put(partition, meta_key(partition), orjson.dumps(meta))
 
     def _put(self, partition: int, key: bytes, value: bytes) -> None:
         # Explicit partition: the state of input partition p lives in changelog partition p.
@@ -78,6 +81,24 @@ class StateTable:
         key_partition = getattr(store, "_key_partition", None)
         if key_partition is not None:
             key_partition[key] = partition  # lets Faust drop it when the partition is revoked
+
+
+class Seeker:
+    """Seeks the consumer back over records it skipped; once per gap, again if stuck."""
+
+    def __init__(self, app: faust.App, retry_after_s: float = 5.0):
+        self.app = app
+        self.retry_after_s = retry_after_s
+        self.pending: dict[tuple[str, int, int], float] = {}
+
+    async def seek_back(self, topic: str, partition: int, offset: int) -> None:
+        key = (topic, partition, offset)
+        now = time.monotonic()
+        if now - self.pending.get(key, -1e9) < self.retry_after_s:
+            return  # records fetched before the seek are still arriving
+        self.pending[key] = now
+        log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
+        await self.app.consumer.seek(TP(topic, partition), offset)
 
 
 class ClickHouseWriter:
@@ -92,7 +113,7 @@ class ClickHouseWriter:
     def open(self) -> None:
         s = self.settings
         self.backend = open_backend(s.clickhouse, s.database)
-        apply_migrations(self.backend, s.database)
+        apply_migrations(self.backend, self.backend.database)
         self.sink = ClickHouseSink(self.backend, batch_size=s.sink_batch_size,
                                    flush_interval_s=s.sink_flush_interval_s, retries=s.sink_retries)
 
@@ -110,18 +131,23 @@ class ClickHouseWriter:
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
     inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
     dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
-    # keys and values are bytes (the app's serializers are raw)
     table = app.Table("state", default=None, partitions=settings.partitions)
+    # Keys and values are bytes we encode ourselves; Faust defaults to json, and its
+    # changelog topic (already built when the table registered) must decode raw too.
+    table.key_serializer = table.value_serializer = "raw"
+    table.changelog_topic = table._new_changelog_topic()
     state = StateTable(table)
     processor = PipelineProcessor(settings, load_state=state.load)
-    writer = ClickHouseWriter(settings)
+    seeker = Seeker(app)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(app, revoked, **kwargs) -> None:
         processor.drop_partitions({tp.partition for tp in revoked if tp.topic in settings.input_topics})
 
-    @app.agent(inputs, name="cluetrain.pipeline")
+    # A bug in processing must stop the worker (non-zero exit), not loop on restarts.
+    @app.agent(inputs, name="cluetrain.pipeline", supervisor_strategy=mode.CrashingSupervisor)
     async def pipeline(stream):
+        writer = ClickHouseWriter(settings)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(writer.executor, writer.open)
         try:
@@ -129,8 +155,10 @@ def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
                 now_ms = int(time.time() * 1000)
                 out: BatchOutput = processor.process([to_raw(e.message) for e in events], now_ms)
                 await loop.run_in_executor(writer.executor, writer.write, out.rows)
-                for partition, (meta, convs) in out.state.items():
-                    state.save(partition, meta, convs)
+                for partition, (convs, meta) in out.state.items():
+                    state.save(partition, convs, meta)
+                for (topic, partition), offset in out.gaps.items():
+                    await seeker.seek_back(topic, partition, offset)
                 for dl in out.dead_letters:
                     await dead_letters.send(key=dl.source_topic.encode(), value=codec.encode_dead_letter(
                         received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,

@@ -8,9 +8,15 @@ depend on partitioning or arrival interleaving. Late events are counted in
 late_events (in the window holding clock - lateness, which is never final yet) and
 take no part in turns, so they never change an emitted breach.
 
-Crash safety: outputs are written before state; state is one record per conversation
-plus a meta record, written meta first. Windows that are not final are rebuilt from
-the contributions the recovered conversations hold (see `restore`).
+Crash safety: outputs are written before state; state is one record per changed
+conversation, then one meta record (clocks, horizon, next input offsets) written LAST,
+so a recovered meta implies every record before it was saved, and its clocks match its
+offsets: re-delivered records resume exactly where that watermark was computed.
+Conversations are pruned only below the horizon of the meta saved *before* them, so
+the windows that are not final under any recoverable meta can be rebuilt from the
+contributions the recovered conversations hold (see `restore`). Records below the
+recovered offsets are skipped; events of a conversation that missed its last save are
+applied again (its seen set dedups the rest).
 """
 from __future__ import annotations
 
@@ -43,6 +49,8 @@ class PartitionState:
         self.dirty: set[tuple[str, str]] = set()  # conversations to persist
         self._due: list[tuple[int, tuple[str, str]]] = []  # heap of (ms, conversation key) to revisit
         self.meta_dirty = False
+        self.next_offsets: dict[str, int] = {}  # input topic -> next offset to process
+        self.saved_horizon_s = 0  # horizon of the last meta handed out for saving
 
     # -- clock -------------------------------------------------------------
     def observe_clock(self, topic: str, clock_ms: int | None, *, final: bool = False) -> None:
@@ -125,28 +133,36 @@ class PartitionState:
         return out
 
     # -- persistence -------------------------------------------------------
-    def take_dirty(self) -> tuple[dict | None, dict[tuple[str, str], dict]]:
-        """Meta record (if changed) and changed conversations, pruned to open windows."""
-        meta = None
-        if self.meta_dirty:
-            meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s}
-            self.meta_dirty = False
+    def mark_processed(self, topic: str, offset: int) -> None:
+        self.next_offsets[topic] = offset + 1
+        self.meta_dirty = True
+
+    def take_dirty(self) -> tuple[dict[tuple[str, str], dict], dict | None]:
+        """Changed conversations, then the meta record (if changed): save them in this
+        order. Pruning uses the horizon already saved, never the one about to be."""
         convs = {}
         for key in sorted(self.dirty):
             conv = self.conversations.get(key)
             if conv is None:
                 continue
-            conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]
+            conv.contributions = [c for c in conv.contributions if c[0] >= self.saved_horizon_s]
             convs[key] = conversation_to_dict(conv)
         self.dirty.clear()
-        return meta, convs
+        meta = None
+        if self.meta_dirty:
+            meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s,
+                    "offsets": dict(self.next_offsets)}
+            self.meta_dirty = False
+            self.saved_horizon_s = self.horizon_s
+        return convs, meta
 
     def restore(self, meta: dict | None, conversations) -> None:
         """Rebuild from persisted records: open windows come from the contributions."""
         if meta:
             self.clocks = {k: int(v) for k, v in meta["clocks"].items()}
             self.finals = set(meta["finals"])
-            self.horizon_s = int(meta["horizon_s"])
+            self.horizon_s = self.saved_horizon_s = int(meta["horizon_s"])
+            self.next_offsets = {k: int(v) for k, v in meta.get("offsets", {}).items()}
         for data in conversations:
             conv = conversation_from_dict(data)
             conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]

@@ -1,0 +1,162 @@
+"""The real pipeline: Tansu broker, Faust worker process, chdb and clickhouse-server.
+
+Events in = rows out; the metric tables equal the independent reference; bad input
+lands in dead letters with the good events around it stored; a worker killed with
+SIGKILL and restarted re-delivers and nothing is lost or doubled.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import orjson
+import pytest
+
+from cluetrain.settings import Settings
+from cluetrain.sources.generate import generate
+from cluetrain.sources.jsonl import write_jsonl
+from cluetrain.sources.twcs import import_twcs
+from cluetrain.streams import broker as broker_mod
+from cluetrain.streams import codec, records
+from cluetrain.streams.domain.events import validate_record
+from cluetrain.streams.replay import Replayer, arrange, parse_line
+from cluetrain.runner import WorkerProcess, wait_until_processed
+from tests.malformed_inputs import CLOCK_MS, MALFORMED
+from tests.reference import reference
+from tests.support.ch_tables import (read_rows, read_turns, read_windows, reference_turns_rounded,
+                                     reference_windows)
+from tests.support.paths import DATA
+
+pytestmark = pytest.mark.integration
+
+
+def score(event):
+    from cluetrain.streams.domain import language, sentiment
+
+    return sentiment.score(event.text, event.lang or language.detect(event.text))
+
+
+def run_cli(*args, cwd, timeout=300):
+    env = dict(os.environ, CLUETRAIN_LOG_DIR=str(cwd / "logs"))
+    return subprocess.run([sys.executable, "-m", "cluetrain", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_tables_equal_reference(target, events):
+    ref_turns, ref_windows, _ = reference(events, score=score)
+    assert read_turns(target) == reference_turns_rounded(ref_turns)
+    assert read_windows(target) == reference_windows(ref_windows)
+
+
+def test_run_twcs_sample_events_in_equal_rows_out(clickhouse_target, tmp_path):
+    events = import_twcs(DATA / "twcs_head5000.csv").events
+    result = run_cli("run", "--input", str(DATA / "twcs_head5000.csv"), "--clickhouse", clickhouse_target, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sprintcare" in result.stdout and "amazonhelp" in result.stdout
+    counts = read_rows(clickhouse_target, "SELECT (SELECT count() FROM {db}.mentions FINAL) AS m, "
+                                          "(SELECT count() FROM {db}.replies FINAL) AS r, "
+                                          "(SELECT count() FROM {db}.dead_letters FINAL) AS d")[0]
+    mentions = sum(1 for e in events if e["kind"] == "mention")
+    assert (counts["m"], counts["r"], counts["d"]) == (mentions, len(events) - mentions, 0)
+    assert_tables_equal_reference(clickhouse_target, events)
+
+
+def test_run_generated_stream_in_arrival_order_equals_reference(tmp_path):
+    events = generate(5, 6000)
+    path = tmp_path / "events.jsonl"
+    write_jsonl(events, path)
+    target = str(tmp_path / "chdb")
+    result = run_cli("run", "--input", str(path), "--order", "file", "--clickhouse", target, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert_tables_equal_reference(target, events)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    with broker_mod.EmbeddedBroker(tmp_path / "logs") as b:
+        yield b
+
+
+def local_settings(tmp_path, broker, target, **kw) -> Settings:
+    return Settings.from_env({}, broker=broker.url, broker_profile="local", clickhouse=target,
+                             log_dir=str(tmp_path / "logs"), log_level=os.environ.get("CLUETRAIN_LOG_LEVEL"), **kw)
+
+
+def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_stored(tmp_path, broker):
+    target = str(tmp_path / "chdb")
+    settings = local_settings(tmp_path, broker, target, partitions=2)
+    broker_mod.ensure_topics(settings, broker.url)
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=broker_mod.bootstrap_servers(broker.url))
+    good = generate(3, 60, start="2023-12-31T12:00:00Z")  # before the clock: none in the future
+    clock = CLOCK_MS
+    sent_bad = {}
+    ends: dict = {}
+
+    def send(topic, value, key, headers, partition=None):
+        md = producer.send(topic, value=value, key=key, headers=headers, partition=partition).get(timeout=30)
+        ends[(md.topic, md.partition)] = md.offset + 1
+        return md
+
+    for i, (name, kind, payload, content_type, reason) in enumerate(MALFORMED):
+        event = validate_record(good[i % len(good)])
+        topic = settings.topic_mentions if event.kind == "mention" else settings.topic_replies
+        send(topic, codec.encode_event(event), event.brand.encode(), records.event_headers(clock))
+        headers = records.event_headers(clock) + ([(records.CONTENT_TYPE, content_type.encode())] if content_type else [])
+        bad_topic = settings.topic_mentions if kind == "mention" else settings.topic_replies
+        md = send(bad_topic, payload, b"somebrand", headers)
+        sent_bad[f"{md.topic}/{md.partition}@{md.offset}"] = (name, reason, payload)
+    for topic in settings.input_topics:
+        for p in range(settings.partitions):
+            send(topic, b"", None, records.tick_headers(clock, final=True), partition=p)
+    producer.close()
+    worker = WorkerProcess(settings, broker.url).start()
+    try:
+        wait_until_processed(broker_mod.StateProgress(settings, broker.url), ends, worker=worker, timeout=120)
+    finally:
+        assert worker.stop() == 0
+    dead = {r["source"]: r for r in read_rows(target, "SELECT * FROM {db}.dead_letters FINAL")}
+    assert set(dead) == set(sent_bad)
+    for source, (name, reason, payload) in sent_bad.items():
+        assert reason in dead[source]["reason"], (name, dead[source]["reason"])
+        assert base64.b64decode(dead[source]["payload_base64"]) == payload, name
+    stored = read_rows(target, "SELECT event_id FROM {db}.mentions FINAL UNION ALL SELECT event_id FROM {db}.replies FINAL")
+    expected_good = {good[i % len(good)]["event_id"] for i in range(len(MALFORMED))}
+    assert {r["event_id"] for r in stored} == expected_good
+
+
+def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target):
+    events = generate(9, 12000)
+    settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500)
+    broker_mod.ensure_topics(settings, broker.url)
+    lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
+    with Replayer(settings, broker.url) as replayer:
+        result = replayer.replay(lines)
+    total = sum(result.end_offsets.values())
+    worker = WorkerProcess(settings, broker.url).start()
+    progress = broker_mod.StateProgress(settings, broker.url)
+    deadline = time.monotonic() + 120
+    while True:  # kill once part of the stream is processed
+        done = sum(min(progress.poll().get(tp, 0), end) for tp, end in result.end_offsets.items())
+        if total * 0.15 <= done < total:
+            break
+        assert done < total, "the worker finished before it could be killed: make the stream longer"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    worker.proc.send_signal(signal.SIGKILL)
+    worker.proc.wait()
+    worker = WorkerProcess(settings, broker.url).start()
+    try:
+        wait_until_processed(progress, result.end_offsets, worker=worker, timeout=120)
+    finally:
+        assert worker.stop() == 0
+        progress.close()
+    counts = read_rows(clickhouse_target, "SELECT (SELECT count() FROM {db}.mentions FINAL) + "
+                                          "(SELECT count() FROM {db}.replies FINAL) AS n")[0]
+    assert counts["n"] == len({e["event_id"] for e in events})
+    assert_tables_equal_reference(clickhouse_target, events)
