@@ -17,6 +17,7 @@ _EVENT_COLUMNS = (
     "kind", "event_id", "conversation_id", "in_reply_to", "brand", "author_id",
     "author_role", "author_followers", "text", "lang", "created_at",
     "created_at_ms", "sentiment", "late", "source_partition", "source_offset", "ingested_at",
+    "template_keys",
 )
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -73,6 +74,7 @@ def event_row(
     source_partition: int,
     source_offset: int,
     ingested_at_s: int,
+    template_keys: list[str] | None = None,
 ) -> tuple:
     """A row of `mentions` / `replies` (TABLE_COLUMNS order). `lang` is the stored
     language: the event's, or the detected one ('' if unknown)."""
@@ -94,6 +96,7 @@ def event_row(
         int(source_partition),
         int(source_offset),
         utc_from_s(ingested_at_s),
+        list(template_keys or ()),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 from cluetrain.settings import Settings
 from cluetrain.sinks import tables
-from cluetrain.streams.domain import language, sentiment
+from cluetrain.streams.domain import language, sentiment, voice
 from cluetrain.streams.domain.partition import PartitionState
 from cluetrain.streams.ingest import DeadLetter, IngestProcessor
 from cluetrain.streams.records import RawRecord
@@ -98,9 +98,10 @@ class PipelineProcessor:
             score = sentiment.score(event.text, lang)
             state = self.partition(record.partition)
             late = state.is_late(event.created_at_ms, record.clock_ms)
+            keys = voice.template_keys(event.text) if event.is_brand_side else None
             out.add_row(tables.event_table(event), tables.event_row(
                 event, sentiment=score, lang=lang, late=late, source_partition=record.partition,
-                source_offset=record.offset, ingested_at_s=now_ms // 1000))
+                source_offset=record.offset, ingested_at_s=now_ms // 1000, template_keys=keys))
             if state.add_event(event, score, record.clock_ms):
                 out.events += 1
         for dl in batch.dead_letters:

@@ -21,7 +21,10 @@ CREATE TABLE IF NOT EXISTS {database}.mentions
     late UInt8,
     source_partition UInt32,
     source_offset UInt64,
-    ingested_at DateTime
+    ingested_at DateTime,
+    -- MinHash-LSH keys of a brand-side reply (streams/domain/voice.py); replies of one
+    -- brand sharing a key are near-duplicates (templates). Empty for customer posts.
+    template_keys Array(String)
 )
 ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(created_at)
@@ -45,7 +48,10 @@ CREATE TABLE IF NOT EXISTS {database}.replies
     late UInt8,
     source_partition UInt32,
     source_offset UInt64,
-    ingested_at DateTime
+    ingested_at DateTime,
+    -- MinHash-LSH keys of a brand-side reply (streams/domain/voice.py); replies of one
+    -- brand sharing a key are near-duplicates (templates). Empty for customer posts.
+    template_keys Array(String)
 )
 ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(created_at)
