@@ -33,6 +33,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "allowed_lateness_s": ("300", "Allowed lateness of the event-time watermark, seconds."),
     "default_sla_s": ("3600", "Default answer SLA per brand, seconds."),
     "brand_sla": ("", "Per-brand SLA overrides, `brand=seconds,brand=seconds`."),
+    "sla_warning_fraction": ("0.75", "Early warning when a turn is still unanswered at this fraction of its SLA (0 = off)."),
     "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much..."),
     "tick_min_events": ("1000", "...and at least this many events were sent since the last tick (replays of sparse history stay light)."),
     "max_text_bytes": ("100000", "Texts larger than this (UTF-8 bytes) go to dead letters."),
@@ -96,6 +97,7 @@ class Settings:
     allowed_lateness_s: int = 300
     default_sla_s: int = 3600
     brand_sla: Mapping[str, int] = field(default_factory=dict)
+    sla_warning_fraction: float = 0.75
     tick_interval_s: int = 60
     tick_min_events: int = 1000
     max_text_bytes: int = 100_000
@@ -171,6 +173,14 @@ def _convert(name: str, type_name: object, raw: str) -> object:
     kind = str(type_name)
     if name == "brand_sla":
         return _parse_brand_sla(raw)
+    if name == "sla_warning_fraction":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}SLA_WARNING_FRACTION: expected a number, got {raw!r}") from None
+        if not 0 <= value < 1:
+            raise SettingsError(f"{PREFIX}SLA_WARNING_FRACTION: must be in [0, 1), got {value}")
+        return value
     if name == "allowed_lateness_s":
         value = _positive_int(name, raw) if raw.strip() != "0" else 0
         return value

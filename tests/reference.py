@@ -15,17 +15,25 @@ COUNTERS = ("customer_messages", "turns_opened", "brand_replies", "employee_repl
             "answered", "answered_within_sla", "answered_late", "breached", "latency_sum_s", "late_events")
 
 
+def _severity(followers, unanswered, negative) -> str:
+    audience = 0 if followers is None else [f for f in (1_000, 10_000, 100_000) if followers >= f].__len__()
+    points = audience + min(2, max(0, unanswered - 1)) + min(2, negative)
+    return ["low", "medium", "high", "high", "critical"][min(points, 4)]
+
+
 def _minute(ms: int) -> int:
     return ms // 60_000 * 60
 
 
 def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None = None,
-              end_watermark_ms: int | None = None, score=None):
+              end_watermark_ms: int | None = None, score=None, warn_fraction: float = 0.75,
+              alerts: dict | None = None):
     """-> (turns {(brand, conv, idx): row}, windows {(brand, minute_s): {counter: n}},
     sentiment {(brand, minute_s, side): {messages, score_sum, positive, neutral, negative}}).
 
     `records` are valid JSON events, all on time. end_watermark_ms defaults to the
-    last created_at (the end of a replay)."""
+    last created_at (the end of a replay). `alerts`, if given, is filled with
+    {alert_id: (kind, fired_at, resolved_at, severity)}."""
     brand_sla = brand_sla or {}
     events, seen = [], set()
     for r in records:
@@ -65,10 +73,12 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                     counts[(brand, m, "peer_replies")] += 1
                 by_id[e.event_id] = e
                 if current is None:
-                    current = {"started": e.created_at_ms, "messages": 0, "answer": None, "opener": e, "scores": []}
+                    current = {"started": e.created_at_ms, "messages": 0, "answer": None, "opener": e, "scores": [],
+                               "posts": []}
                     conv_turns.append(current)
                 current["messages"] += 1
                 current["scores"].append(s)
+                current["posts"].append((e.created_at_ms, s))
             else:
                 counts[(brand, m, "brand_replies")] += 1
                 if e.author_role == "employee":
@@ -93,6 +103,17 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 counts[(brand, am, "latency_sum_s")] += latency
             if breached:
                 counts[(brand, _minute(deadline), "breached")] += 1
+            if alerts is not None:
+                answered_ms = None if answer is None else answer.created_at_ms
+                warn = started + int(sla_ms * warn_fraction) if 0 < warn_fraction < 1 else None
+                for kind, fire, suffix in (("sla_warning", warn, ":warning"), ("ignored_conversation", deadline, "")):
+                    if fire is None:
+                        continue
+                    if (answered_ms is None and fire < end_watermark_ms) or (answered_ms is not None and answered_ms > fire):
+                        known = [x for t_ms, x in t["posts"] if t_ms <= fire]
+                        sev = _severity(t["opener"].author_followers, len(known), sum(1 for x in known if x <= -0.05))
+                        alerts[f"{conv_id}:{index}{suffix}"] = (
+                            kind, fire // 1000, None if answered_ms is None else answered_ms // 1000, sev)
             turns[(brand, conv_id, index)] = {
                 "brand": brand, "conversation_id": conv_id, "turn_index": index,
                 "started_at": started // 1000, "customer_messages": t["messages"],

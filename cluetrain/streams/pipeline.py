@@ -26,6 +26,7 @@ StateLoader = Callable[[int], tuple[dict | None, list[dict]]]
 class BatchOutput:
     rows: dict[str, list[tuple]] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)  # also for the alerts topic
     # partition -> ({(brand, conversation_id): record}, meta or None): save in this order
     state: dict[int, tuple[dict, dict | None]] = field(default_factory=dict)
     # (topic, partition) -> offset the consumer must seek back to
@@ -48,7 +49,8 @@ class PipelineProcessor:
         if state is None:
             s = self.settings
             state = PartitionState(s.input_topics, lateness_ms=s.allowed_lateness_s * 1000,
-                                   sla_ms_for=lambda brand: s.sla_for(brand) * 1000)
+                                   sla_ms_for=lambda brand: s.sla_for(brand) * 1000,
+                                   warn_fraction=s.sla_warning_fraction)
             if self.load_state is not None:
                 state.restore(*self.load_state(p))
             self.partitions[p] = state
@@ -120,6 +122,9 @@ class PipelineProcessor:
         version = max(0, adv.watermark_ms or 0)
         for turn in adv.turns:
             out.add_row("turns", turn_row(turn, version))
+        for alert in adv.alerts:
+            out.alerts.append(alert)
+            out.add_row("alerts", alert_table_row(alert, version))
         for window in adv.final_windows + adv.open_windows:
             if window.has_reciprocity:
                 out.add_row("reciprocity_windows", reciprocity_row(window.reciprocity_row(), version))
@@ -132,6 +137,13 @@ def turn_row(t: dict, version: int) -> tuple:
     values = dict(t, started_at=tables.utc_from_s(t["started_at"]), deadline=tables.utc_from_s(t["deadline"]),
                   answered_at=None if t["answered_at"] is None else tables.utc_from_s(t["answered_at"]),
                   version=version)
+    return tuple(values[c] for c in columns)
+
+
+def alert_table_row(a: dict, version: int) -> tuple:
+    columns = tables.TABLE_COLUMNS["alerts"]
+    values = dict(a, fired_at=tables.utc_from_s(a["fired_at"]), version=version,
+                  resolved_at=None if a["resolved_at"] is None else tables.utc_from_s(a["resolved_at"]))
     return tuple(values[c] for c in columns)
 
 

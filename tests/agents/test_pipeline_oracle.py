@@ -24,8 +24,14 @@ def score(event) -> float:
 
 
 def assert_equal_to_reference(tables, records, settings):
+    ref_alerts = {}
     ref_turns, ref_windows, ref_sentiment = reference(records, sla_s=settings.default_sla_s,
-                                                      brand_sla=dict(settings.brand_sla), score=score)
+                                                      brand_sla=dict(settings.brand_sla), score=score,
+                                                      warn_fraction=settings.sla_warning_fraction, alerts=ref_alerts)
+    alerts = {k[0]: (r["kind"], int(r["fired_at"].timestamp()),
+                     None if r["resolved_at"] is None else int(r["resolved_at"].timestamp()), r["severity"])
+              for k, r in tables.rows("alerts").items()}
+    assert alerts == ref_alerts
     turns = {k: as_plain(v) for k, v in tables.rows("turns").items()}
     assert {k: v for k, v in turns.items()} == {(b, c, i): r for (b, c, i), r in ref_turns.items()}
     windows = {(k[0], int(k[1].timestamp())): as_plain(v) for k, v in tables.rows("reciprocity_windows").items()}

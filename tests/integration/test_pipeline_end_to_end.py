@@ -47,9 +47,13 @@ def run_cli(*args, cwd, timeout=300):
 
 
 def assert_tables_equal_reference(target, events):
-    ref_turns, ref_windows, _ = reference(events, score=score)
+    ref_alerts = {}
+    ref_turns, ref_windows, _ = reference(events, score=score, alerts=ref_alerts)
     assert read_turns(target) == reference_turns_rounded(ref_turns)
     assert read_windows(target) == reference_windows(ref_windows)
+    alerts = {r["alert_id"]: (r["kind"], r["fired_at"], r["resolved_at"], r["severity"])
+              for r in read_rows(target, "SELECT * FROM {db}.alerts FINAL")}
+    assert alerts == ref_alerts and len(alerts) > 0
 
 
 def test_run_twcs_sample_events_in_equal_rows_out(clickhouse_target, tmp_path):

@@ -23,6 +23,7 @@ KEYS = {
     "mentions": ("brand", "event_id"),
     "replies": ("brand", "event_id"),
     "dead_letters": ("dead_letter_id",),
+    "alerts": ("alert_id",),
 }
 
 

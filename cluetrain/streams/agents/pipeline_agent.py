@@ -1,7 +1,8 @@
 """Faust agent: input topics -> ClickHouse tables, dead letters, recoverable state.
 
 A thin adapter around PipelineProcessor. For each batch, in this order:
-1. rows (raw events, turns, windows, dead letters) are written to ClickHouse;
+1. rows (raw events, turns, windows, alerts, dead letters) are written to ClickHouse,
+   then alerts and dead letters are sent to their topics;
 2. state goes to the changelog of the Faust table `state`: one record per changed
    conversation (written once per batch, not per event), then the partition's meta
    record (clocks, horizon, next input offsets) last;
@@ -37,6 +38,18 @@ log = logging.getLogger(__name__)
 def to_raw(message) -> RawRecord:
     return RawRecord(message.topic, message.partition, message.offset, message.key, message.value,
                      normalize_headers(message.headers))
+
+
+def encode_alert(alert: dict) -> bytes:
+    resolved = alert["resolved_at"]
+    return codec.encode_alert(dict(alert, fired_at=alert["fired_at"] * 1000,
+                                   resolved_at=None if resolved is None else resolved * 1000))
+
+
+def encode_dead_letter(dl) -> bytes:
+    return codec.encode_dead_letter(received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,
+                                    source_topic=dl.source_topic, source_partition=dl.source_partition,
+                                    source_offset=dl.source_offset)
 
 
 def meta_key(partition: int) -> bytes:
@@ -131,6 +144,7 @@ class ClickHouseWriter:
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
     inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
     dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
+    alerts = app.topic(settings.topic_alerts, partitions=settings.partitions)
     table = app.Table("state", default=None, partitions=settings.partitions)
     # Keys and values are bytes we encode ourselves; Faust defaults to json, and its
     # changelog topic (already built when the table registered) must decode raw too.
@@ -155,15 +169,17 @@ def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
                 now_ms = int(time.time() * 1000)
                 out: BatchOutput = processor.process([to_raw(e.message) for e in events], now_ms)
                 await loop.run_in_executor(writer.executor, writer.write, out.rows)
+                # Topics next, delivered before the state that marks the records done:
+                # a crash re-sends them (at least once; alert_id is the idempotency key).
+                sent = [await alerts.send(key=a["brand"].encode(), value=encode_alert(a)) for a in out.alerts]
+                sent += [await dead_letters.send(key=dl.source_topic.encode(), value=encode_dead_letter(dl))
+                         for dl in out.dead_letters]
+                for fut in sent:
+                    await fut
                 for partition, (convs, meta) in out.state.items():
                     state.save(partition, convs, meta)
                 for (topic, partition), offset in out.gaps.items():
                     await seeker.seek_back(topic, partition, offset)
-                for dl in out.dead_letters:
-                    await dead_letters.send(key=dl.source_topic.encode(), value=codec.encode_dead_letter(
-                        received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,
-                        source_topic=dl.source_topic, source_partition=dl.source_partition,
-                        source_offset=dl.source_offset))
         finally:
             await loop.run_in_executor(writer.executor, writer.close)
             writer.executor.shutdown(wait=False)

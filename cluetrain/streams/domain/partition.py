@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+from cluetrain.streams.domain import alert_rules
 from cluetrain.streams.domain.turns import Conversation, Post, Turn, release
 from cluetrain.streams.domain.windows import Window, WindowBook, minute_of
 
@@ -32,13 +33,15 @@ class Advance:
     """What one advance of the watermark produced."""
     watermark_ms: int | None
     turns: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
     final_windows: list[Window] = field(default_factory=list)
     open_windows: list[Window] = field(default_factory=list)
 
 
 class PartitionState:
-    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for):
+    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for, warn_fraction: float = 0.0):
         self.topics = topics
+        self.warn_fraction = warn_fraction
         self.lateness_ms = lateness_ms
         self.sla_ms_for = sla_ms_for  # brand -> SLA in ms
         self.clocks: dict[str, int] = {}
@@ -91,7 +94,8 @@ class PartitionState:
             self.windows.add(conv.brand, [contribution])
             return True
         conv.pending.append(Post(event.created_at_ms, event.event_id, event.kind, event.author_id,
-                                 event.author_role, event.in_reply_to, sentiment, event.author_followers))
+                                 event.author_role, event.in_reply_to, sentiment, event.author_followers,
+                                 event.text[:alert_rules.MAX_TEXT] if event.is_customer_message else ""))
         heapq.heappush(self._due, (event.created_at_ms, key))
         return True
 
@@ -110,15 +114,17 @@ class PartitionState:
             conv = self.conversations.get(key)
             if conv is None:
                 continue
-            fold = release(conv, wm, final=final, sla_ms=self.sla_ms_for(conv.brand))
+            fold = release(conv, wm, final=final, sla_ms=self.sla_ms_for(conv.brand),
+                           warn_fraction=self.warn_fraction)
             # After a crash, re-delivered events can re-contribute to windows already
             # emitted as final (with those contributions): never reopen them.
             fresh = [c for c in fold.added if c[0] >= self.horizon_s]
             if fresh:
                 self.windows.add(conv.brand, fresh)
             out.turns.extend(t.row(conv.brand, conv.conversation_id) for t in fold.changed_turns)
+            out.alerts.extend(fold.alerts())
             self.dirty.add(key)
-            timer = conv.timer_ms()
+            timer = conv.timer_ms(self.warn_fraction)
             if timer is not None:
                 heapq.heappush(self._due, (timer, key))
             nxt = conv.pending_min_ms()
@@ -169,7 +175,7 @@ class PartitionState:
             key = (conv.brand, conv.conversation_id)
             self.conversations[key] = conv
             self.windows.add(conv.brand, conv.contributions)
-            for ms in (conv.timer_ms(), conv.pending_min_ms()):
+            for ms in (conv.timer_ms(self.warn_fraction), conv.pending_min_ms()):
                 if ms is not None:
                     heapq.heappush(self._due, (ms, key))
         self.windows.dirty.clear()
@@ -180,11 +186,12 @@ def conversation_to_dict(c: Conversation) -> dict:
     return {
         "id": c.conversation_id, "brand": c.brand, "seen": sorted(c.seen),
         "pending": [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to, p.sentiment,
-                     p.author_followers] for p in c.pending],
+                     p.author_followers, p.text] for p in c.pending],
         "authors": c.customer_authors, "turns": c.turns_opened,
         "open": None if turn is None else [turn.index, turn.started_ms, turn.deadline_ms, turn.customer_messages,
                                            turn.breached, turn.customer_id, turn.customer_followers,
-                                           turn.first_sentiment, turn.last_sentiment, turn.negative_messages],
+                                           turn.first_sentiment, turn.last_sentiment, turn.negative_messages,
+                                           turn.warned, turn.last_text, turn.alert_facts],
         "contrib": [list(x) for x in c.contributions],
     }
 
@@ -196,6 +203,7 @@ def conversation_from_dict(d: dict) -> Conversation:
         pending=[Post(*p) for p in d["pending"]], customer_authors=dict(d["authors"]),
         turns_opened=d["turns"],
         open_turn=None if o is None else Turn(*o[:5], customer_id=o[5], customer_followers=o[6],
-                                             first_sentiment=o[7], last_sentiment=o[8], negative_messages=o[9]),
+                                             first_sentiment=o[7], last_sentiment=o[8], negative_messages=o[9],
+                                             warned=o[10], last_text=o[11], alert_facts=o[12]),
         contributions=[(int(m), str(k), v) for m, k, v in d["contrib"]],
     )

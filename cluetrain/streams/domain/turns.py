@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cluetrain.streams.domain import alert_rules
 from cluetrain.streams.domain.sentiment import polarity
 from cluetrain.streams.domain.windows import Contribution, minute_of
 
@@ -27,6 +28,7 @@ class Post:
     in_reply_to: str | None
     sentiment: float
     author_followers: int | None = None
+    text: str = ""
 
     @property
     def is_customer_message(self) -> bool:
@@ -49,6 +51,11 @@ class Turn:
     first_sentiment: float = 0.0
     last_sentiment: float = 0.0
     negative_messages: int = 0
+    warned: bool = False  # early warning fired
+    last_text: str = ""  # last customer text while unanswered, for the alert
+    # kind -> [customer_messages, negative_messages, last_text] when the alert fired: an
+    # alert says what was known at its firing, whatever comes after (deterministic)
+    alert_facts: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -87,20 +94,45 @@ class Conversation:
     def pending_min_ms(self) -> int | None:
         return min(p.created_at_ms for p in self.pending) if self.pending else None
 
-    def timer_ms(self) -> int | None:
-        """The deadline still to fire, if any."""
+    def timer_ms(self, warn_fraction: float = 0.0) -> int | None:
+        """The next timer still to fire (early warning, then deadline), if any."""
         turn = self.open_turn
-        return turn.deadline_ms if turn is not None and not turn.breached else None
+        if turn is None or turn.breached:
+            return None
+        warn = alert_rules.warning_ms(turn.started_ms, turn.deadline_ms - turn.started_ms, warn_fraction)
+        return warn if warn is not None and not turn.warned else turn.deadline_ms
 
 
 class Fold:
     """Applies released posts to a conversation; collects turn rows and contributions."""
 
-    def __init__(self, conversation: Conversation, sla_ms: int):
+    def __init__(self, conversation: Conversation, sla_ms: int, warn_fraction: float = 0.0):
         self.c = conversation
         self.sla_ms = sla_ms
+        self.warn_fraction = warn_fraction
         self.changed_turns: list[Turn] = []
         self.added: list[Contribution] = []
+        self._alerts: dict[tuple[str, int], tuple[Turn, int]] = {}  # (kind, turn) -> (turn, fired_ms)
+
+    def alerts(self) -> list[dict]:
+        """Alerts fired or resolved in this fold, in their state at its end."""
+        c = self.c
+        return [alert_rules.alert_row(kind, c.brand, c.conversation_id, turn, fired_ms)
+                for (kind, _), (turn, fired_ms) in self._alerts.items()]
+
+    def _alert(self, kind: str, turn: Turn, fired_ms: int) -> None:
+        turn.alert_facts.setdefault(kind, [turn.customer_messages, turn.negative_messages, turn.last_text])
+        self._alerts[(kind, turn.index)] = (turn, fired_ms)
+
+    def warn_due(self, before_ms: int) -> None:
+        """Early warning if the open turn is still unanswered at its warning time."""
+        turn = self.c.open_turn
+        if turn is None or turn.warned or turn.breached:
+            return
+        warn = alert_rules.warning_ms(turn.started_ms, self.sla_ms, self.warn_fraction)
+        if warn is not None and warn < before_ms:
+            turn.warned = True
+            self._alert(alert_rules.WARNING, turn, warn)
 
     def _count(self, ms: int, counter: str, amount: float = 1) -> None:
         self.added.append((minute_of(ms), counter, amount))
@@ -116,8 +148,10 @@ class Fold:
             turn.breached = True
             self._count(turn.deadline_ms, "breached")
             self._touch(turn)
+            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
 
     def apply(self, post: Post) -> None:
+        self.warn_due(post.created_at_ms)
         self.breach_due(post.created_at_ms)
         t = post.created_at_ms
         side = "customer" if post.is_customer_message else "brand"
@@ -146,6 +180,7 @@ class Fold:
         else:
             turn.customer_messages += 1
         turn.last_sentiment = post.sentiment
+        turn.last_text = post.text[:alert_rules.MAX_TEXT]
         if polarity(post.sentiment) == "negative":
             turn.negative_messages += 1
         self._touch(turn)
@@ -165,10 +200,16 @@ class Fold:
         self._count(t, "answered_late" if turn.breached else "answered_within_sla")
         self._count(t, "latency_sum_s", turn.latency_s)
         self._touch(turn)
+        if turn.warned:  # resolves the alerts of the turn
+            self._alert(alert_rules.WARNING, turn, alert_rules.warning_ms(turn.started_ms, self.sla_ms,
+                                                                          self.warn_fraction))
+        if turn.breached:
+            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
         c.open_turn = None
 
 
-def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_ms: int) -> Fold:
+def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_ms: int,
+            warn_fraction: float = 0.0) -> Fold:
     """Apply the pending posts the watermark has passed, then fire a passed deadline.
 
     Posts before the watermark are complete (no on-time post can still arrive there);
@@ -176,7 +217,7 @@ def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_m
     deadline fires once the watermark is strictly past it: an answer exactly at the
     deadline is within the SLA.
     """
-    fold = Fold(conversation, sla_ms)
+    fold = Fold(conversation, sla_ms, warn_fraction)
     if conversation.pending:
         due = [p for p in conversation.pending
                if p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms)]
@@ -186,6 +227,7 @@ def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_m
                                     if not (p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms))]
             for post in due:
                 fold.apply(post)
+    fold.warn_due(watermark_ms)
     fold.breach_due(watermark_ms)
     conversation.contributions.extend(fold.added)
     return fold

@@ -1,0 +1,1 @@
+"""Benchmarks (each prints ratios measured in one run); `bench/run.py` is issue 7's harness."""

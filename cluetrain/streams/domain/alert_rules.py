@@ -1,0 +1,67 @@
+"""Alert rules on turns (pure). What a social-care lead acts on within minutes.
+
+- ignored_conversation: a turn breached its SLA. alert_id '<conversation_id>:<turn_index>',
+  fired_at = deadline, resolved_at = answered_at of the late answer (DESIGN).
+- sla_warning: a turn still unanswered at a fraction of its SLA (early warning, so
+  someone can still answer in time). alert_id '<conversation_id>:<turn_index>:warning',
+  fired_at = started_at + fraction x SLA, resolved_at = answered_at.
+Both follow event time only, so a replay, a restart or another speed gives the same
+alerts. Severity grows with the customer's audience, the unanswered messages and
+their negativity.
+"""
+from __future__ import annotations
+
+import json
+
+IGNORED = "ignored_conversation"
+WARNING = "sla_warning"
+SEVERITIES = ("low", "medium", "high", "critical")
+MAX_TEXT = 280
+
+
+def severity(followers: int | None, unanswered: int, negative: int) -> str:
+    points = 0
+    if followers is not None:
+        points += 3 if followers >= 100_000 else 2 if followers >= 10_000 else 1 if followers >= 1_000 else 0
+    points += 2 if unanswered >= 3 else 1 if unanswered == 2 else 0
+    points += 2 if negative >= 2 else 1 if negative == 1 else 0
+    return "critical" if points >= 4 else "high" if points >= 2 else "medium" if points >= 1 else "low"
+
+
+def alert_row(kind: str, brand: str, conversation_id: str, turn, fired_ms: int) -> dict:
+    """The alert for `turn` (a turns.Turn), as the alerts table and topic carry it."""
+    suffix = ":warning" if kind == WARNING else ""
+    unanswered, negative, last_text = turn.alert_facts.get(
+        kind, [turn.customer_messages, turn.negative_messages, turn.last_text])
+    details = {
+        "turn_index": turn.index,
+        "link": f"{brand}/{conversation_id}/{turn.index}",
+        "customer_id": turn.customer_id,
+        "customer_followers": turn.customer_followers,
+        "unanswered_messages": unanswered,
+        "negative_messages": negative,
+        "last_customer_text": (last_text or "")[:MAX_TEXT],
+        "started_at": turn.started_ms // 1000,
+        "deadline": turn.deadline_ms // 1000,
+    }
+    resolved_ms = turn.answered_ms
+    if resolved_ms is not None:
+        details.update(responder_id=turn.responder_id, responder_role=turn.responder_role,
+                       latency_s=turn.latency_s)
+    return {
+        "alert_id": f"{conversation_id}:{turn.index}{suffix}",
+        "kind": kind,
+        "brand": brand,
+        "conversation_id": conversation_id,
+        "fired_at": fired_ms // 1000,
+        "resolved_at": None if resolved_ms is None else resolved_ms // 1000,
+        "severity": severity(turn.customer_followers, unanswered, negative),
+        "details": json.dumps(details, sort_keys=True, ensure_ascii=False),
+    }
+
+
+def warning_ms(started_ms: int, sla_ms: int, fraction: float) -> int | None:
+    """When the early warning of a turn fires; None when warnings are off."""
+    if not 0 < fraction < 1:
+        return None
+    return started_ms + int(sla_ms * fraction)
