@@ -60,6 +60,7 @@ def cmd_query(args) -> int:
 def cmd_report(args) -> int:
     from cluetrain.report import (LEADERBOARD_LIMIT, bracket_report, brand_report, format_table,
                                   leaderboard_report, stream_clock)
+    from cluetrain.report_voice import recovery_report, template_report, voice_sections
     from cluetrain.sinks.backends import open_backend
     from cluetrain.sinks.migrate import apply_migrations
 
@@ -71,6 +72,7 @@ def cmd_report(args) -> int:
         brands = brand_report(backend, db)
         leaders = leaderboard_report(backend, db)
         brackets = bracket_report(backend, db)
+        voice = voice_sections(recovery_report(backend, db), template_report(backend, db))
     when = clock.strftime("%Y-%m-%d %H:%M UTC") if clock else "no data yet"
     print(f"Per brand, all time (stream clock: {when})")
     print(format_table(*brands))
@@ -78,6 +80,7 @@ def cmd_report(args) -> int:
     print(format_table(*leaders))
     print("\nReply rate by audience of the customer who opened the turn")
     print(format_table(*brackets))
+    print(voice)
     return 0
 
 

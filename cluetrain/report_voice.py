@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from cluetrain.report import format_percent
+from cluetrain.report import format_percent, format_table
 from cluetrain.sinks.backends import check_identifier
 
 VOICE_LIMIT = 10
@@ -117,3 +117,22 @@ def template_report(backend, database: str, limit: int = VOICE_LIMIT):
     _, employees = backend.query(TEMPLATE_EMPLOYEE_SQL.format(db=db, limit=limit))
     return ((list(TEMPLATE_BRAND_COLUMNS), template_brand_rows(brands)),
             (list(TEMPLATE_EMPLOYEE_COLUMNS), template_employee_rows(employees)))
+
+
+# ------------------------------------------------------------------ the text
+
+def voice_sections(recovery, templates, limit: int = VOICE_LIMIT) -> str:
+    """The two sections `cluetrain report` prints, from recovery_report() and
+    template_report() (starting with a blank line)."""
+    columns, rows, summary = recovery
+    (brand_columns, brand_rows), (employee_columns, employee_rows) = templates
+    return "\n".join([
+        f"\nSentiment recovery: negative customers who wrote again after the answer (top {limit} brands)",
+        format_table(columns, rows),
+        summary,
+        "\nTemplated answers: share of brand-side replies that near-duplicate another reply of the "
+        f"brand (top {limit} brands by replies)",
+        format_table(brand_columns, brand_rows),
+        f"\nTemplated answers per employee (top {limit} by replies)",
+        format_table(employee_columns, employee_rows),
+    ])

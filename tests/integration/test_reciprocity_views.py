@@ -115,9 +115,9 @@ def test_the_views_exist_and_are_empty_on_empty_tables(backend):
     _, rows = backend.query(
         f"SELECT name, engine FROM system.tables WHERE database = '{backend.database}' AND name LIKE 'v\\_%' ORDER BY name"
     )
-    assert rows == [(v, "View") for v in VIEWS]
-    _, rows = backend.query(f"SELECT max(version) FROM {backend.database}.schema_migrations")
-    assert rows == [(3,)]
+    assert [r for r in rows if r[0] in VIEWS] == [(v, "View") for v in VIEWS]
+    _, rows = backend.query(f"SELECT name FROM {backend.database}.schema_migrations WHERE version = 3")
+    assert rows == [("0003_reciprocity_views",)]
     for name in VIEWS:
         assert backend.query(f"SELECT * FROM {backend.database}.{name}")[1] == [], name
 

@@ -115,3 +115,100 @@ def test_reports_read_the_views_of_the_given_database():
 def test_reports_refuse_a_bad_database_name():
     with pytest.raises(Exception, match="invalid database name"):
         report.brand_report(FakeBackend([]), "x; DROP TABLE y")
+
+
+# ------------------------------------------------- voice: recovery and templates
+
+from cluetrain import report_voice  # noqa: E402
+from cluetrain.report_voice import (RECOVERY_COLUMNS, TEMPLATE_BRAND_COLUMNS,  # noqa: E402
+                                    TEMPLATE_EMPLOYEE_COLUMNS, recovery_rows, recovery_summary,
+                                    template_brand_rows, template_employee_rows)
+
+RECOVERY_BRANDS = [  # brand, negative_with_next, recovered, nonnegative_with_next, soured
+    ("beta", 1, 0, 0, 0),
+    ("acme", 4, 2, 2, 1),
+    ("zeta", 0, 0, 0, 0),  # nothing to recover: left out
+    ("abba", 1, 1, 3, 0),
+]
+RECOVERY_ROLES = [  # brand, responder_role, negative_with_next, recovered
+    ("acme", "brand", 1, 1),
+    ("acme", "employee", 3, 1),
+    ("beta", "brand", 1, 0),
+    ("abba", "employee", 1, 1),
+    ("abba", "brand", 0, 0),
+]
+
+
+def test_recovery_rows_most_negative_first_with_the_rate_of_each_role():
+    assert recovery_rows(RECOVERY_BRANDS, RECOVERY_ROLES) == [
+        ("acme", 4, 2, "50.0%", "100.0%", "33.3%", 1, "50.0%"),
+        ("abba", 1, 1, "100.0%", "-", "100.0%", 0, "0.0%"),  # ties: by name
+        ("beta", 1, 0, "0.0%", "0.0%", "-", 0, "-"),  # no employee answer, nobody calm before
+    ]
+    assert len(RECOVERY_COLUMNS) == 8
+    assert recovery_rows(RECOVERY_BRANDS, RECOVERY_ROLES, limit=1)[0][0] == "acme"
+    assert recovery_rows([], []) == []
+
+
+def test_recovery_summary_compares_the_accounts_with_the_employees():
+    assert recovery_summary(RECOVERY_ROLES) == (
+        "All brands, negative customers who wrote again after the answer and were no longer "
+        "negative: brand accounts 1 of 2 (50.0%), named employees 2 of 4 (50.0%).")
+    assert recovery_summary([]).endswith("brand accounts 0 of 0 (-), named employees 0 of 0 (-).")
+
+
+def test_template_rows():
+    assert template_brand_rows([("acme", 6, 3, 0.5, 2), ("mute", 0, 0, None, 0)]) == [
+        ("acme", 6, 3, "50.0%", 2), ("mute", 0, 0, "-", 0)]
+    assert template_employee_rows([("acme/Ann", "acme", 3, 2, 2 / 3)]) == [("acme/Ann", "acme", 3, 2, "66.7%")]
+    assert len(TEMPLATE_BRAND_COLUMNS) == 5 and len(TEMPLATE_EMPLOYEE_COLUMNS) == 5
+
+
+class ViewBackend:
+    """Answers the report's SQL with the canned rows of the view it reads."""
+
+    def __init__(self, rows_of_view):
+        self.rows_of_view, self.sql = rows_of_view, []
+
+    def query(self, sql):
+        self.sql.append(sql)
+        view = next(v for v in sorted(self.rows_of_view, key=len, reverse=True) if f".{v}\n" in sql)
+        return [], self.rows_of_view[view]
+
+
+def test_voice_reports_read_the_views_of_the_given_database():
+    backend = ViewBackend({"v_sentiment_recovery": RECOVERY_BRANDS,
+                           "v_sentiment_recovery_by_role": RECOVERY_ROLES,
+                           "v_template_share": [("acme", 6, 3, 0.5, 2)],
+                           "v_template_share_by_author": [("acme/Ann", "acme", 3, 2, 2 / 3)]})
+    columns, rows, line = report_voice.recovery_report(backend, "mydb", limit=2)
+    assert columns == RECOVERY_COLUMNS and [r[0] for r in rows] == ["acme", "abba"]
+    assert "named employees 2 of 4" in line
+    assert "FROM mydb.v_sentiment_recovery\n" in backend.sql[0]
+    assert "FROM mydb.v_sentiment_recovery_by_role\n" in backend.sql[1]
+    brands, employees = report_voice.template_report(backend, "mydb", limit=3)
+    assert brands == (TEMPLATE_BRAND_COLUMNS, [("acme", 6, 3, "50.0%", 2)])
+    assert employees == (TEMPLATE_EMPLOYEE_COLUMNS, [("acme/Ann", "acme", 3, 2, "66.7%")])
+    assert "FROM mydb.v_template_share\n" in backend.sql[2] and "LIMIT 3" in backend.sql[2]
+    assert "FROM mydb.v_template_share_by_author\n" in backend.sql[3]
+    assert "author_role = 'employee'" in backend.sql[3] and "LIMIT 3" in backend.sql[3]
+    with pytest.raises(Exception, match="invalid database name"):
+        report_voice.template_report(backend, "x; DROP TABLE y")
+
+
+def test_voice_sections_text():
+    recovery = (RECOVERY_COLUMNS, recovery_rows(RECOVERY_BRANDS, RECOVERY_ROLES), recovery_summary(RECOVERY_ROLES))
+    templates = ((TEMPLATE_BRAND_COLUMNS, template_brand_rows([("acme", 6, 3, 0.5, 2)])),
+                 (TEMPLATE_EMPLOYEE_COLUMNS, template_employee_rows([("acme/Ann", "acme", 3, 2, 2 / 3)])))
+    lines = report_voice.voice_sections(recovery, templates, limit=10).splitlines()
+    assert lines[0] == ""
+    assert lines[1] == "Sentiment recovery: negative customers who wrote again after the answer (top 10 brands)"
+    assert lines[2].split() == RECOVERY_COLUMNS
+    assert lines[4].split() == ["acme", "4", "2", "50.0%", "100.0%", "33.3%", "1", "50.0%"]
+    assert lines[7] == recovery_summary(RECOVERY_ROLES)
+    assert lines[8:10] == ["", "Templated answers: share of brand-side replies that near-duplicate another "
+                               "reply of the brand (top 10 brands by replies)"]
+    assert lines[12].split() == ["acme", "6", "3", "50.0%", "2"]
+    assert lines[13:15] == ["", "Templated answers per employee (top 10 by replies)"]
+    assert lines[17].split() == ["acme/Ann", "acme", "3", "2", "66.7%"]
+    assert len(lines) == 18

@@ -1,0 +1,239 @@
+"""Pure helpers of the measurement harness (bench/run.py); unit-tested in
+tests/unit/test_bench_benchlib.py. No Kafka, no ClickHouse, no processes here."""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+MINUTE_MS = 60_000
+
+
+def minute_key(brand: str, created_at_ms: int) -> str:
+    """The key every peer counts under: brand and event-time minute (UTC, floored)."""
+    return f"{brand}|{created_at_ms // MINUTE_MS}"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in [0, 100]) of a non-empty sequence."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def rate(count: int, seconds: float | None) -> float | None:
+    if not seconds or seconds <= 0:
+        return None
+    return count / seconds
+
+
+def compare_counts(reference: dict[str, int], other: dict[str, int]) -> str:
+    """'same' or a short description of how two {key: count} maps differ."""
+    if reference == other:
+        return "same"
+    missing = len(set(reference) - set(other))
+    extra = len(set(other) - set(reference))
+    differ = sum(1 for k in set(reference) & set(other) if reference[k] != other[k])
+    return (f"DIFFERENT: total {sum(other.values())} vs {sum(reference.values())}, "
+            f"{missing} keys missing, {extra} extra, {differ} differ")
+
+
+def format_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A Markdown table (also readable as plain text), columns padded."""
+    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    out = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out.extend(line(r) for r in rows)
+    return "\n".join(out)
+
+
+def fmt_rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def fmt_ratio(value: float | None, reference: float | None) -> str:
+    if value is None or not reference:
+        return "n/a"
+    return f"{value / reference:.3f}"
+
+
+# ------------------------------------------------------------------ latency
+
+
+def visibility_latencies(
+    polls: Sequence[tuple[float, dict[tuple[str, int], int]]],
+    sent: Iterable[tuple[str, int, int, float]],
+) -> tuple[list[float], int]:
+    """Event-to-queryable latencies.
+
+    polls: (time the poll started, {(table, partition): max source offset visible}),
+    in time order. sent: (table, partition, offset, time sent). Rows of one
+    (table, partition) become visible in offset order (one writer, offset-ordered
+    batches), so an event is visible from the first poll whose max offset reaches it.
+    Returns (latencies in seconds of the events seen, number never seen).
+    """
+    series: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
+    for t, maxima in polls:
+        for tp, offset in maxima.items():
+            offsets, times = series.setdefault(tp, ([], []))
+            if offsets and offset <= offsets[-1]:
+                continue  # only the polls where the maximum grew matter
+            offsets.append(offset)
+            times.append(t)
+    latencies, unseen = [], 0
+    for table, partition, offset, t_sent in sent:
+        s = series.get((table, partition))
+        if s is None:
+            unseen += 1
+            continue
+        i = bisect.bisect_left(s[0], offset)
+        if i == len(s[0]):
+            unseen += 1
+            continue
+        latencies.append(max(0.0, s[1][i] - t_sent))
+    return latencies, unseen
+
+
+# ------------------------------------------------------------------ profile (py-spy raw)
+
+_FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    func: str
+    file: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.func} ({self.file})"
+
+
+def parse_frame(text: str) -> Frame:
+    m = _FRAME.match(text.strip())
+    if not m:
+        return Frame(text.strip(), "")
+    return Frame(m.group("func"), m.group("file"))
+
+
+def parse_collapsed(lines: Iterable[str]) -> list[tuple[list[Frame], int]]:
+    """py-spy `--format raw` (collapsed stacks: root;...;leaf COUNT) -> [(frames, count)]."""
+    stacks = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        stack, _, count = line.rpartition(" ")
+        try:
+            n = int(count)
+        except ValueError:
+            continue
+        frames = [parse_frame(f) for f in stack.split(";") if f]
+        # py-spy may prefix a thread/process pseudo-frame; keep it, it matches no rule
+        stacks.append((frames, n))
+    return stacks
+
+
+def cumulative(stacks: Sequence[tuple[list[Frame], int]], top: int = 25) -> list[tuple[str, int, int]]:
+    """(function, inclusive samples, self samples), by inclusive samples: a function
+    counts once per stack even when recursive (like cProfile's cumulative time)."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    for frames, n in stacks:
+        for label in {f.label for f in frames}:
+            inclusive[label] += n
+        if frames:
+            own[frames[-1].label] += n
+    ranked = sorted(inclusive.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [(label, n, own[label]) for label, n in ranked]
+
+
+# (category, predicate on a frame). Checked from the root to the leaf: the DEEPEST
+# cluetrain-level frame that matches decides, so time inside a library called by a
+# cluetrain step is charged to that step (fastavro under decode -> decode).
+CATEGORY_RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # (category, file substrings, function names; empty = any function of the file)
+    ("ClickHouse write (sink, chdb insert)", ("sinks/",), ()),
+    ("ClickHouse write (sink, chdb insert)", ("pipeline_agent.py",), ("write", "open")),
+    ("state persistence (changelog send)", ("pipeline_agent.py",), ("save", "_put", "load")),
+    ("state persistence (changelog send)", ("domain/partition.py",), ("take_dirty",)),
+    ("state persistence (changelog send)", ("domain/turns.py",), ("conversation_to_dict",)),
+    ("decode + validate (fastavro, codec)", ("streams/codec.py", "streams/ingest.py", "domain/events.py"), ()),
+    ("record adaptation (to_raw, headers)", ("pipeline_agent.py",), ("to_raw",)),
+    ("record adaptation (to_raw, headers)", ("streams/records.py",), ()),
+    ("sentiment (VADER + lexicon)", ("domain/sentiment.py",), ()),
+    ("language detection", ("domain/language.py",), ()),
+    ("voice / MinHash template keys", ("domain/voice.py",), ()),
+    ("state: turns, windows, watermark", ("domain/partition.py", "domain/turns.py", "domain/windows.py",
+                                          "domain/alert_rules.py"), ()),
+    ("row building (tables, pipeline rows)", ("streams/pipeline.py",), ("turn_row", "reciprocity_row",
+                                                                         "sentiment_row", "add_row")),
+    ("row building (tables, pipeline rows)", ("sinks/tables.py",), ()),
+]
+
+FAUST_FILES = ("faust/", "mode/", "aiokafka/", "kafka/", "venusian", "yarl", "croniter")
+
+
+def _rule_matches(frame: Frame, files: tuple[str, ...], funcs: tuple[str, ...]) -> bool:
+    path = frame.file.replace("\\", "/")
+    return any(f in path for f in files) and (not funcs or frame.func in funcs)
+
+
+def categorize(frames: Sequence[Frame]) -> str:
+    category = None
+    for frame in frames:
+        for name, files, funcs in CATEGORY_RULES:
+            if _rule_matches(frame, files, funcs):
+                # sinks/tables.py is row building, not ClickHouse I/O
+                if name.startswith("ClickHouse") and "tables.py" in frame.file:
+                    continue
+                category = name
+                break
+    if category is not None:
+        return category
+    leaf = frames[-1].file if frames else ""
+    if any(f in leaf for f in FAUST_FILES) or any(any(f in fr.file for f in FAUST_FILES) for fr in frames):
+        return "Faust / aiokafka / mode stream machinery"
+    if "asyncio" in leaf or "selectors" in leaf:
+        return "event loop (asyncio)"
+    if "chdb" in leaf:
+        return "ClickHouse write (sink, chdb insert)"
+    return "other (interpreter, imports, GC, threads)"
+
+
+def breakdown(stacks: Sequence[tuple[list[Frame], int]]) -> list[tuple[str, int]]:
+    totals: Counter[str] = Counter()
+    for frames, n in stacks:
+        totals[categorize(frames)] += n
+    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass
+class PartResult:
+    """One row of the results table."""
+    key: str
+    name: str
+    events: int
+    seconds: float | None = None           # the headline timing of this part
+    seconds_steady: float | None = None    # excluding start-up / group join (if relevant)
+    events_steady: int | None = None       # events processed within seconds_steady
+    check: str = ""
+    notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def eps(self) -> float | None:
+        return rate(self.events, self.seconds)
+
+    @property
+    def eps_steady(self) -> float | None:
+        return rate(self.events_steady if self.events_steady is not None else self.events, self.seconds_steady)

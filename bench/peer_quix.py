@@ -1,0 +1,123 @@
+"""(d) The peer: the same per-brand minute counts with Quix Streams.
+
+    python bench/peer_quix.py --broker HOST:PORT --group ID --events N --state-dir DIR \
+        --out RESULT.json [--mentions T --replies T]
+
+Idiomatic Quix: one StreamingDataFrame per input topic (value deserializer = cluetrain's
+Avro decoder, clock ticks filtered out), concatenated, then one stateful update per
+event: state (RocksDB, changelog topic on, keyed by the message key = brand) holds a
+count per event-time minute. Commit interval 1 s like the cluetrain worker; session
+timeout 10 s like cluetrain's local profile (a group join on Tansu takes ~timeout/2).
+
+Tansu does not return `retention.ms` in DescribeConfigs, and Quix derives its
+changelog topic config from it: the bench patches TopicManager.derive_topic_config to
+read a missing value as -1 (infinite). Nothing else is patched.
+"""
+from __future__ import annotations
+
+import time
+
+STARTED = time.time()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from quixstreams import Application  # noqa: E402
+from quixstreams.models.serializers import Deserializer  # noqa: E402
+from quixstreams.models.topics.manager import TopicManager  # noqa: E402
+
+from cluetrain.settings import Settings  # noqa: E402
+from cluetrain.streams import codec  # noqa: E402
+from cluetrain.streams.records import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
+
+TICK_VALUE = {"tick": True}
+
+
+def patch_retention() -> None:
+    """Tansu answers DescribeConfigs without retention.ms: treat it as infinite."""
+    original = TopicManager.derive_topic_config.__func__
+
+    def derive_topic_config(cls, topics):
+        for t in topics:
+            extra = t.broker_config.extra_config
+            if "retention.ms" not in extra:
+                t.broker_config.extra_config = {**extra, "retention.ms": "-1"}
+        return original(cls, topics)
+
+    TopicManager.derive_topic_config = classmethod(derive_topic_config)
+
+
+class AvroEvent(Deserializer):
+    def __init__(self, kind: str):
+        super().__init__()
+        s = Settings()
+        self.kind = kind
+        self.max_future_s = s.max_future_s
+        self.max_text_bytes = s.max_text_bytes
+
+    def __call__(self, value, ctx):
+        clock = ctype = None
+        for k, v in ctx.headers or ():
+            if k == TICK:
+                return TICK_VALUE
+            if k == CLOCK:
+                clock = int(v)
+            elif k == CONTENT_TYPE:
+                ctype = v.decode()
+        ev = codec.decode_event(value or b"", topic_kind=self.kind, content_type=ctype, clock_ms=clock,
+                                max_future_s=self.max_future_s, max_text_bytes=self.max_text_bytes)
+        return {"brand": ev.brand, "minute": ev.created_at_ms // 60_000}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--broker", required=True)
+    ap.add_argument("--group", default="bench-d")
+    ap.add_argument("--events", type=int, required=True)
+    ap.add_argument("--state-dir", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--mentions", default="mentions")
+    ap.add_argument("--replies", default="replies")
+    args = ap.parse_args()
+    patch_retention()
+    app = Application(
+        broker_address=args.broker, consumer_group=args.group, auto_offset_reset="earliest",
+        commit_interval=1.0, state_dir=args.state_dir, loglevel=logging.WARNING,
+        consumer_extra_config={"session.timeout.ms": 10_000, "heartbeat.interval.ms": 1_000},
+    )
+    mentions = app.topic(args.mentions, key_deserializer="bytes", value_deserializer=AvroEvent("mention"))
+    replies = app.topic(args.replies, key_deserializer="bytes", value_deserializer=AvroEvent("reply"))
+    sdf = app.dataframe(mentions).concat(app.dataframe(replies))
+    sdf = sdf.filter(lambda value: value is not TICK_VALUE)
+    seen: dict[str, int] = {}
+    progress = {"events": 0, "first": None, "reached": None}
+
+    def count(value, state):
+        if progress["first"] is None:
+            progress["first"] = time.time()
+        minute = value["minute"]
+        n = state.get(minute, 0) + 1
+        state.set(minute, n)
+        seen[f"{value['brand']}|{minute}"] = n
+        progress["events"] += 1
+        if progress["events"] == args.events:
+            progress["reached"] = time.time()
+            app.stop()
+
+    sdf.update(count, stateful=True)
+    app.run()
+    done = time.time()  # after the final checkpoint: state flushed, changelog produced, offsets committed
+    Path(args.out).write_text(json.dumps({
+        "started": STARTED, "first": progress["first"], "done": done, "reached": progress["reached"],
+        "events": progress["events"], "counts": seen,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

