@@ -164,6 +164,20 @@ def cmd_alerts(args) -> int:
     return 0
 
 
+def cmd_ingest(args) -> int:
+    from cluetrain.streams.broker import ensure_topics
+    from cluetrain.streams.live import LiveSource, follow_lines
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: ingest needs --broker or CLUETRAIN_BROKER")
+    ensure_topics(settings, settings.broker)
+    stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+    with LiveSource(settings, settings.broker) as source:
+        source.run(follow_lines(stream))
+    return 0
+
+
 def cmd_sentiment(args) -> int:
     """One text per stdin line -> its score in [-1, 1] per stdout line (4 decimals).
 
@@ -251,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--follow", action="store_true", help="keep running and print alerts live")
     sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
     sp.set_defaults(func=cmd_alerts)
+
+    sp = sub.add_parser("ingest", help="live source: JSONL events as they come, on the wall clock")
+    sp.add_argument("file", nargs="?", default="-", help="a file to follow (tail -f), or - for stdin")
+    common(sp, clickhouse=False)
+    sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("sentiment", help="score one text per stdin line")
     sp.add_argument("--lang", help="language of every line (default: detect)")

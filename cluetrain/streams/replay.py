@@ -148,25 +148,34 @@ class Replayer:
         self._last_tick_ms = clock_ms
         self._since_tick = 0
 
-    def send_line(self, line: InputLine) -> None:
+    def emit(self, line: InputLine, clock: int | None, *, valid: bool) -> None:
+        """Send one line stamped with the source clock `clock`."""
         s = self.settings
-        clock = self.result.last_clock_ms
         event = line.event
-        future_limit = max(clock or 0, self._now_ms()) + s.max_future_s * 1000
-        if event is not None and event.created_at_ms <= future_limit:
-            if clock is None or event.created_at_ms > clock:
-                clock = self.result.last_clock_ms = event.created_at_ms
+        if valid and event is not None:
             topic = s.topic_mentions if event.kind == "mention" else s.topic_replies
             self._send(topic, codec.encode_event(event), key=event.brand.encode(),
                        headers=records.event_headers(clock))
             self.result.events += 1
         else:
-            # Invalid, or dated in the future: sent as-is with the unchanged clock,
-            # so the worker dead-letters it with the precise reason.
+            # Invalid, or dated in the future: sent as-is, for the worker to dead-letter
+            # with the precise reason.
             topic = s.topic_mentions if line.kind_hint == "mention" else s.topic_replies
             self._send(topic, line.raw, key=line.brand_hint.encode() or None,
                        headers=records.event_headers(clock, raw_json=True))
             self.result.raw_lines += 1
+
+    def send_line(self, line: InputLine) -> None:
+        """Replay clock: the max created_at sent so far (events in the future of both
+        the replay clock and the machine's clock by more than max_future_s excepted)."""
+        s = self.settings
+        clock = self.result.last_clock_ms
+        event = line.event
+        future_limit = max(clock or 0, self._now_ms()) + s.max_future_s * 1000
+        valid = event is not None and event.created_at_ms <= future_limit
+        if valid and (clock is None or event.created_at_ms > clock):
+            clock = self.result.last_clock_ms = event.created_at_ms
+        self.emit(line, clock, valid=valid)
         self._since_tick += 1
         if clock is not None and (self._last_tick_ms is None or (
                 clock - self._last_tick_ms >= s.tick_interval_s * 1000 and self._since_tick >= s.tick_min_events)):
