@@ -39,15 +39,29 @@ TICK_VALUE = {"tick": True}
 
 
 def patch_retention() -> None:
-    """Tansu answers DescribeConfigs without retention.ms: treat it as infinite."""
-    original = TopicManager.derive_topic_config.__func__
+    """Tansu answers DescribeConfigs without retention.ms: read it as -1 (infinite).
+
+    The same computation as TopicManager.derive_topic_config (quixstreams 3.28.1),
+    with a default for a missing retention.ms (retention.bytes already has one).
+    """
+    from quixstreams.models.topics.topic import TopicConfig
 
     def derive_topic_config(cls, topics):
-        for t in topics:
-            extra = t.broker_config.extra_config
-            if "retention.ms" not in extra:
-                t.broker_config.extra_config = {**extra, "retention.ms": "-1"}
-        return original(cls, topics)
+        if not topics:
+            raise ValueError("At least one Topic must be passed")
+        num_partitions = max(t.broker_config.num_partitions for t in topics
+                             if t.broker_config.num_partitions is not None)
+        replication_factor = max(t.broker_config.replication_factor for t in topics
+                                 if t.broker_config.replication_factor is not None)
+        retention_bytes = [int(t.broker_config.extra_config.get("retention.bytes", "-1")) for t in topics]
+        retention_ms = [int(t.broker_config.extra_config.get("retention.ms", "-1")) for t in topics]
+        return TopicConfig(
+            num_partitions=num_partitions, replication_factor=replication_factor,
+            extra_config={
+                "retention.bytes": str(-1 if -1 in retention_bytes else max(retention_bytes)),
+                "retention.ms": str(-1 if -1 in retention_ms else max(retention_ms)),
+            },
+        )
 
     TopicManager.derive_topic_config = classmethod(derive_topic_config)
 
