@@ -34,6 +34,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "default_sla_s": ("3600", "Default answer SLA per brand, seconds."),
     "brand_sla": ("", "Per-brand SLA overrides, `brand=seconds,brand=seconds`."),
     "sla_warning_fraction": ("0.75", "Early warning when a turn is still unanswered at this fraction of its SLA (0 = off)."),
+    "alert_min_volume": ("10", "Brand alerts need at least this many judged turns / customer messages in the hour."),
+    "rate_drop_below": ("0.5", "reply_rate_drop fires when the 60-min SLA compliance falls below this..."),
+    "rate_drop_resolve": ("0.7", "...and resolves when it is back at this or above (hysteresis)."),
+    "negativity_min_share": ("0.2", "negativity_spike: share of negative customer messages in the last hour, at least..."),
+    "negativity_ratio": ("2.0", "...and at least this many times the share of the 12 hours before."),
     "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much..."),
     "tick_min_events": ("1000", "...and at least this many events were sent since the last tick (replays of sparse history stay light)."),
     "max_text_bytes": ("100000", "Texts larger than this (UTF-8 bytes) go to dead letters."),
@@ -98,6 +103,11 @@ class Settings:
     default_sla_s: int = 3600
     brand_sla: Mapping[str, int] = field(default_factory=dict)
     sla_warning_fraction: float = 0.75
+    alert_min_volume: int = 10
+    rate_drop_below: float = 0.5
+    rate_drop_resolve: float = 0.7
+    negativity_min_share: float = 0.2
+    negativity_ratio: float = 2.0
     tick_interval_s: int = 60
     tick_min_events: int = 1000
     max_text_bytes: int = 100_000
@@ -130,6 +140,8 @@ class Settings:
     def validate(self) -> None:
         if self.broker_profile not in ("auto", "local", "kafka"):
             raise SettingsError(f"{PREFIX}BROKER_PROFILE: expected auto, local or kafka, got {self.broker_profile!r}")
+        if not 0 < self.rate_drop_below <= self.rate_drop_resolve <= 1:
+            raise SettingsError(f"{PREFIX}RATE_DROP_BELOW must be in (0, {PREFIX}RATE_DROP_RESOLVE] and that <= 1")
         if self.allowed_lateness_s < 0:
             raise SettingsError(f"{PREFIX}ALLOWED_LATENESS_S: must be >= 0")
 
@@ -149,6 +161,13 @@ class Settings:
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    def brand_alert_rules(self):
+        from cluetrain.streams.domain.brand_alerts import BrandAlertRules
+
+        return BrandAlertRules(min_volume=self.alert_min_volume, rate_low=self.rate_drop_below,
+                               rate_high=self.rate_drop_resolve, min_share=self.negativity_min_share,
+                               ratio=self.negativity_ratio)
 
     def sla_for(self, brand: str) -> int:
         return self.brand_sla.get(brand, self.default_sla_s)

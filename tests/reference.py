@@ -7,6 +7,7 @@ must equal its output exactly.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 
 from cluetrain.streams.domain.events import validate_record
@@ -130,3 +131,62 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
     for (brand, minute, counter), n in counts.items():
         windows[(brand, minute)][counter] += n
     return turns, dict(windows), dict(sentiment)
+
+
+def reference_brand_alerts(windows: dict, sentiment: dict, *, end_watermark_ms: int, rules) -> dict:
+    """Brand alerts by brute force: every minute end, from each brand's first window to
+    the last final minute, with the rules' thresholds and hysteresis (see
+    cluetrain/streams/domain/brand_alerts.py for the definitions)."""
+    horizon = end_watermark_ms // 60_000 * 60
+    per_brand: dict = defaultdict(dict)
+    for (brand, minute), counts in windows.items():
+        per_brand[brand][minute] = [counts["answered_within_sla"], counts["breached"], 0, 0]
+    for (brand, minute, side), s in sentiment.items():
+        if side == "customer":
+            row = per_brand[brand].setdefault(minute, [0, 0, 0, 0])
+            row[2], row[3] = s["messages"], s["negative"]
+    out = {}
+    for brand, minutes in per_brand.items():
+        minutes = {m: v for m, v in minutes.items() if m + 60 <= horizon and any(v)}
+        if not minutes:
+            continue
+        active = {}
+        keys = sorted(minutes)
+        prefix = [[0, 0, 0, 0]]
+        for m in keys:
+            prefix.append([a + b for a, b in zip(prefix[-1], minutes[m])])
+
+        def total(start, end):
+            i, j = bisect_left(keys, start), bisect_left(keys, end)
+            return [prefix[j][k] - prefix[i][k] for k in range(4)]
+
+        t = keys[0] + 60
+        while t <= horizon:
+            within, breached, customer, negative = total(t - 3600, t)
+            _, _, base_customer, base_negative = total(t - 3600 - 43200, t - 3600)
+            judged = within + breached
+            compliance = within / judged if judged else None
+            share = negative / customer if customer else 0.0
+            baseline = base_negative / base_customer if base_customer else 0.0
+            checks = {
+                "reply_rate_drop": (judged >= rules.min_volume and compliance < rules.rate_low,
+                                    judged < rules.min_volume or compliance >= rules.rate_high),
+                "negativity_spike": (customer >= rules.min_volume and share >= rules.min_share
+                                     and share >= rules.ratio * baseline,
+                                     customer < rules.min_volume or share < rules.resolve_ratio * baseline
+                                     or share < rules.min_share * 0.75),
+            }
+            for kind, (bad, ok) in checks.items():
+                if kind not in active and bad:
+                    active[kind] = f"{brand}:{kind}:{t}"
+                    out[active[kind]] = [kind, t, None]
+                elif kind in active and ok:
+                    out[active.pop(kind)][2] = t
+            t += 60
+            # nothing in any range any more: every figure is 0 until the next minute with data
+            if not active and not any(total(t - 3600 - 43200, t)):
+                later = bisect_left(keys, t)
+                if later == len(keys):
+                    break
+                t = max(t, keys[later] + 60)
+    return {k: tuple(v) for k, v in out.items()}

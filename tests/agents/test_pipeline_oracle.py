@@ -12,7 +12,8 @@ from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
 from cluetrain.sources.twcs import import_twcs
 from cluetrain.streams.domain import language, sentiment
-from tests.reference import reference
+from cluetrain.streams.domain.events import parse_rfc3339_ms
+from tests.reference import reference, reference_brand_alerts
 from tests.support.pipeline_driver import as_plain, consume, replay_to_memory
 from tests.support.paths import DATA
 
@@ -28,10 +29,18 @@ def assert_equal_to_reference(tables, records, settings):
     ref_turns, ref_windows, ref_sentiment = reference(records, sla_s=settings.default_sla_s,
                                                       brand_sla=dict(settings.brand_sla), score=score,
                                                       warn_fraction=settings.sla_warning_fraction, alerts=ref_alerts)
-    alerts = {k[0]: (r["kind"], int(r["fired_at"].timestamp()),
-                     None if r["resolved_at"] is None else int(r["resolved_at"].timestamp()), r["severity"])
-              for k, r in tables.rows("alerts").items()}
-    assert alerts == ref_alerts
+    rows = [r for r in tables.rows("alerts").values()]
+    turn_alerts = {r["alert_id"]: (r["kind"], int(r["fired_at"].timestamp()),
+                                   None if r["resolved_at"] is None else int(r["resolved_at"].timestamp()),
+                                   r["severity"])
+                   for r in rows if r["conversation_id"]}
+    assert turn_alerts == ref_alerts
+    brand_alerts = {r["alert_id"]: (r["kind"], int(r["fired_at"].timestamp()),
+                                    None if r["resolved_at"] is None else int(r["resolved_at"].timestamp()))
+                    for r in rows if not r["conversation_id"]}
+    end = max(parse_rfc3339_ms(r["created_at"]) for r in records)
+    assert brand_alerts == reference_brand_alerts(ref_windows, ref_sentiment, end_watermark_ms=end,
+                                                  rules=settings.brand_alert_rules())
     turns = {k: as_plain(v) for k, v in tables.rows("turns").items()}
     assert {k: v for k, v in turns.items()} == {(b, c, i): r for (b, c, i), r in ref_turns.items()}
     windows = {(k[0], int(k[1].timestamp())): as_plain(v) for k, v in tables.rows("reciprocity_windows").items()}

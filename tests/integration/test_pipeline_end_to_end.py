@@ -22,11 +22,11 @@ from cluetrain.sources.jsonl import write_jsonl
 from cluetrain.sources.twcs import import_twcs
 from cluetrain.streams import broker as broker_mod
 from cluetrain.streams import codec, records
-from cluetrain.streams.domain.events import validate_record
+from cluetrain.streams.domain.events import parse_rfc3339_ms, validate_record
 from cluetrain.streams.replay import Replayer, arrange, parse_line
 from cluetrain.runner import WorkerProcess, wait_until_processed
 from tests.malformed_inputs import CLOCK_MS, MALFORMED
-from tests.reference import reference
+from tests.reference import reference, reference_brand_alerts
 from tests.support.ch_tables import (read_rows, read_turns, read_windows, reference_turns_rounded,
                                      reference_windows)
 from tests.support.paths import DATA
@@ -48,12 +48,17 @@ def run_cli(*args, cwd, timeout=300):
 
 def assert_tables_equal_reference(target, events):
     ref_alerts = {}
-    ref_turns, ref_windows, _ = reference(events, score=score, alerts=ref_alerts)
+    ref_turns, ref_windows, ref_sentiment = reference(events, score=score, alerts=ref_alerts)
     assert read_turns(target) == reference_turns_rounded(ref_turns)
     assert read_windows(target) == reference_windows(ref_windows)
+    rows = read_rows(target, "SELECT * FROM {db}.alerts FINAL")
     alerts = {r["alert_id"]: (r["kind"], r["fired_at"], r["resolved_at"], r["severity"])
-              for r in read_rows(target, "SELECT * FROM {db}.alerts FINAL")}
+              for r in rows if r["conversation_id"]}
     assert alerts == ref_alerts and len(alerts) > 0
+    brand_alerts = {r["alert_id"]: (r["kind"], r["fired_at"], r["resolved_at"]) for r in rows if not r["conversation_id"]}
+    end = max(parse_rfc3339_ms(e["created_at"]) for e in events)
+    assert brand_alerts == reference_brand_alerts(ref_windows, ref_sentiment, end_watermark_ms=end,
+                                                  rules=Settings.from_env({}).brand_alert_rules())
 
 
 def test_run_twcs_sample_events_in_equal_rows_out(clickhouse_target, tmp_path):

@@ -24,6 +24,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from cluetrain.streams.domain import alert_rules
+from cluetrain.streams.domain.brand_alerts import BrandAlertRules, BrandMonitor
 from cluetrain.streams.domain.turns import Conversation, Post, Turn, release
 from cluetrain.streams.domain.windows import Window, WindowBook, minute_of
 
@@ -39,9 +40,12 @@ class Advance:
 
 
 class PartitionState:
-    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for, warn_fraction: float = 0.0):
+    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for, warn_fraction: float = 0.0,
+                 brand_rules: BrandAlertRules | None = None):
         self.topics = topics
         self.warn_fraction = warn_fraction
+        self.brand_rules = brand_rules
+        self.monitors: dict[str, BrandMonitor] = {}
         self.lateness_ms = lateness_ms
         self.sla_ms_for = sla_ms_for  # brand -> SLA in ms
         self.clocks: dict[str, int] = {}
@@ -135,8 +139,22 @@ class PartitionState:
             self.horizon_s = horizon
             self.meta_dirty = True
             out.final_windows = self.windows.pop_final(horizon)
+            out.alerts.extend(self._brand_alerts(out.final_windows, horizon))
         out.open_windows = self.windows.pop_dirty()
         return out
+
+    def _brand_alerts(self, final_windows: list[Window], horizon: int) -> list[dict]:
+        if self.brand_rules is None:
+            return []
+        for window in final_windows:
+            monitor = self.monitors.get(window.brand)
+            if monitor is None:
+                monitor = self.monitors[window.brand] = BrandMonitor(window.brand)
+            monitor.observe(window.minute_s, window.counts)
+        alerts = []
+        for brand in sorted(self.monitors):
+            alerts += self.monitors[brand].evaluate(horizon, self.brand_rules)
+        return alerts
 
     # -- persistence -------------------------------------------------------
     def mark_processed(self, topic: str, offset: int) -> None:
@@ -157,7 +175,8 @@ class PartitionState:
         meta = None
         if self.meta_dirty:
             meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s,
-                    "offsets": dict(self.next_offsets)}
+                    "offsets": dict(self.next_offsets),
+                    "monitors": {b: m.to_dict() for b, m in sorted(self.monitors.items())}}
             self.meta_dirty = False
             self.saved_horizon_s = self.horizon_s
         return convs, meta
@@ -169,6 +188,7 @@ class PartitionState:
             self.finals = set(meta["finals"])
             self.horizon_s = self.saved_horizon_s = int(meta["horizon_s"])
             self.next_offsets = {k: int(v) for k, v in meta.get("offsets", {}).items()}
+            self.monitors = {b: BrandMonitor.from_dict(b, d) for b, d in meta.get("monitors", {}).items()}
         for data in conversations:
             conv = conversation_from_dict(data)
             conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]
