@@ -169,3 +169,19 @@ def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path
                                           "(SELECT count() FROM {db}.replies FINAL) AS n")[0]
     assert counts["n"] == len({e["event_id"] for e in events})
     assert_tables_equal_reference(clickhouse_target, events)
+
+
+def test_replay_speed_does_not_change_turns_or_alerts(tmp_path):
+    events = generate(13, 800)  # about 4 hours of event time
+    path = tmp_path / "events.jsonl"
+    write_jsonl(events, path)
+    results = []
+    for speed in ("0", "2500"):  # as fast as possible, then paced at 2500 x event time
+        target = str(tmp_path / f"chdb-{speed}")
+        result = run_cli("run", "--input", str(path), "--order", "file", "--speed", speed, "--clickhouse", target,
+                         cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+        alerts = {(r["alert_id"], r["fired_at"], r["resolved_at"])
+                  for r in read_rows(target, "SELECT * FROM {db}.alerts FINAL")}
+        results.append((read_turns(target), alerts))
+    assert results[0] == results[1] and len(results[0][1]) > 10
