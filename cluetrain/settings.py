@@ -39,6 +39,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "rate_drop_resolve": ("0.7", "...and resolves when it is back at this or above (hysteresis)."),
     "negativity_min_share": ("0.2", "negativity_spike: share of negative customer messages in the last hour, at least..."),
     "negativity_ratio": ("2.0", "...and at least this many times the share of the 12 hours before."),
+    "brand_alerts": ("", "Per-brand overrides of the five settings above: `brand:name=value;name=value,brand:...`, e.g. `delta:rate_drop_below=0.6;alert_min_volume=20`."),
     "tick_interval_s": ("60", "The source sends a clock tick to every partition each time its event-time clock advances this much..."),
     "tick_min_events": ("1000", "...and at least this many events were sent since the last tick (replays of sparse history stay light)."),
     "max_text_bytes": ("100000", "Texts larger than this (UTF-8 bytes) go to dead letters."),
@@ -63,6 +64,26 @@ def _parse_brand_sla(raw: str) -> dict[str, int]:
         if not sep or not brand.strip():
             raise SettingsError(f"CLUETRAIN_BRAND_SLA: expected brand=seconds, got {part!r}")
         out[brand.strip().lower()] = _positive_int("brand_sla", seconds)
+    return out
+
+
+BRAND_ALERT_SETTINGS = ("alert_min_volume", "rate_drop_below", "rate_drop_resolve", "negativity_min_share",
+                        "negativity_ratio")
+
+
+def _parse_brand_alerts(raw: str) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        brand, sep, assignments = part.partition(":")
+        if not sep or not brand.strip():
+            raise SettingsError(f"CLUETRAIN_BRAND_ALERTS: expected brand:name=value;..., got {part!r}")
+        rules = out.setdefault(brand.strip().lower(), {})
+        for assignment in filter(None, (a.strip() for a in assignments.split(";"))):
+            name, sep, value = assignment.partition("=")
+            if not sep or name.strip() not in BRAND_ALERT_SETTINGS:
+                raise SettingsError(f"CLUETRAIN_BRAND_ALERTS: unknown setting in {assignment!r} "
+                                    f"(one of {', '.join(BRAND_ALERT_SETTINGS)})")
+            rules[name.strip()] = _positive_float("brand_alerts", value)
     return out
 
 
@@ -108,6 +129,7 @@ class Settings:
     rate_drop_resolve: float = 0.7
     negativity_min_share: float = 0.2
     negativity_ratio: float = 2.0
+    brand_alerts: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     tick_interval_s: int = 60
     tick_min_events: int = 1000
     max_text_bytes: int = 100_000
@@ -152,6 +174,9 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "brand_sla":
                 value = ",".join(f"{b}={s}" for b, s in sorted(value.items()))
+            elif f.name == "brand_alerts":
+                value = ",".join(f"{b}:" + ";".join(f"{k}={v}" for k, v in sorted(r.items()))
+                                 for b, r in sorted(value.items()))
             env[PREFIX + f.name.upper()] = str(value)
         return env
 
@@ -162,12 +187,15 @@ class Settings:
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
 
-    def brand_alert_rules(self):
+    def brand_alert_rules(self, brand: str | None = None):
+        """The brand-level alert thresholds, with the brand's overrides if any."""
         from cluetrain.streams.domain.brand_alerts import BrandAlertRules
 
-        return BrandAlertRules(min_volume=self.alert_min_volume, rate_low=self.rate_drop_below,
-                               rate_high=self.rate_drop_resolve, min_share=self.negativity_min_share,
-                               ratio=self.negativity_ratio)
+        values = {name: getattr(self, name) for name in BRAND_ALERT_SETTINGS}
+        values.update(self.brand_alerts.get(brand, {}) if brand else {})
+        return BrandAlertRules(min_volume=int(values["alert_min_volume"]), rate_low=values["rate_drop_below"],
+                               rate_high=values["rate_drop_resolve"], min_share=values["negativity_min_share"],
+                               ratio=values["negativity_ratio"])
 
     def sla_for(self, brand: str) -> int:
         return self.brand_sla.get(brand, self.default_sla_s)
@@ -192,6 +220,8 @@ def _convert(name: str, type_name: object, raw: str) -> object:
     kind = str(type_name)
     if name == "brand_sla":
         return _parse_brand_sla(raw)
+    if name == "brand_alerts":
+        return _parse_brand_alerts(raw)
     if name == "sla_warning_fraction":
         try:
             value = float(raw)

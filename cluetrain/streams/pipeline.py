@@ -50,7 +50,7 @@ class PipelineProcessor:
             s = self.settings
             state = PartitionState(s.input_topics, lateness_ms=s.allowed_lateness_s * 1000,
                                    sla_ms_for=lambda brand: s.sla_for(brand) * 1000,
-                                   warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules())
+                                   warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules)
             if self.load_state is not None:
                 state.restore(*self.load_state(p))
             self.partitions[p] = state

@@ -14,7 +14,7 @@ def test_defaults_match_the_documented_defaults():
     for f in dataclasses.fields(Settings):
         documented = SETTINGS_DOC[f.name][0]
         value = getattr(settings, f.name)
-        if f.name == "brand_sla":
+        if f.name in ("brand_sla", "brand_alerts"):
             assert value == {} and documented == ""
         else:
             assert str(value) == documented, f.name
@@ -58,3 +58,14 @@ def test_local_profile_applies_to_the_embedded_broker_only():
     assert Settings.from_env({}).local_broker
     assert not Settings.from_env({"CLUETRAIN_BROKER": "kafka://k:9092"}).local_broker
     assert Settings.from_env({"CLUETRAIN_BROKER": "kafka://k:9092", "CLUETRAIN_BROKER_PROFILE": "local"}).local_broker
+
+
+def test_brand_alert_thresholds_can_be_set_per_brand():
+    s = Settings.from_env({"CLUETRAIN_BRAND_ALERTS": "Delta:rate_drop_below=0.6;alert_min_volume=20,acme:negativity_ratio=3",
+                           "CLUETRAIN_RATE_DROP_BELOW": "0.4"})
+    assert s.brand_alert_rules("delta").rate_low == 0.6 and s.brand_alert_rules("delta").min_volume == 20
+    assert s.brand_alert_rules("acme").ratio == 3 and s.brand_alert_rules("acme").rate_low == 0.4
+    assert s.brand_alert_rules("other").rate_low == 0.4
+    assert Settings.from_env(s.to_env()) == s
+    with pytest.raises(SettingsError, match="unknown setting"):
+        Settings.from_env({"CLUETRAIN_BRAND_ALERTS": "delta:sla=3"})

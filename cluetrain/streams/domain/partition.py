@@ -21,6 +21,7 @@ applied again (its seen set dedups the rest).
 from __future__ import annotations
 
 import heapq
+from typing import Callable
 from dataclasses import dataclass, field
 
 from cluetrain.streams.domain import alert_rules
@@ -41,7 +42,7 @@ class Advance:
 
 class PartitionState:
     def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for, warn_fraction: float = 0.0,
-                 brand_rules: BrandAlertRules | None = None):
+                 brand_rules: Callable[[str], BrandAlertRules] | None = None):
         self.topics = topics
         self.warn_fraction = warn_fraction
         self.brand_rules = brand_rules
@@ -153,7 +154,7 @@ class PartitionState:
             monitor.observe(window.minute_s, window.counts)
         alerts = []
         for brand in sorted(self.monitors):
-            alerts += self.monitors[brand].evaluate(horizon, self.brand_rules)
+            alerts += self.monitors[brand].evaluate(horizon, self.brand_rules(brand))
         return alerts
 
     # -- persistence -------------------------------------------------------
