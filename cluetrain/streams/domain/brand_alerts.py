@@ -17,6 +17,7 @@ does not depend on how the watermark moved. alert_id '<brand>:<kind>:<fired_at>'
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 HOUR = 3600
@@ -49,14 +50,20 @@ class BrandMonitor:
         if any(values):
             self.minutes[minute_s] = values
 
+    def _index(self) -> None:
+        """Sorted minutes and prefix sums: each range total is two bisections."""
+        self._keys = sorted(self.minutes)
+        prefix = [(0, 0, 0, 0)]
+        for minute in self._keys:
+            last, values = prefix[-1], self.minutes[minute]
+            prefix.append((last[0] + values[0], last[1] + values[1], last[2] + values[2], last[3] + values[3]))
+        self._prefix = prefix
+
     def _sum(self, start: int, end: int) -> list[int]:
         """Totals of the minutes starting in [start, end)."""
-        total = [0, 0, 0, 0]
-        for minute, values in self.minutes.items():
-            if start <= minute < end:
-                for i in range(4):
-                    total[i] += values[i]
-        return total
+        i, j = bisect_left(self._keys, start), bisect_left(self._keys, end)
+        a, b = self._prefix[i], self._prefix[j]
+        return [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]]
 
     def change_points(self, upto: int) -> list[int]:
         """Ends of minutes (seconds) in (evaluated_to, upto] where a figure can change."""
@@ -70,11 +77,15 @@ class BrandMonitor:
     def evaluate(self, upto: int, rules: BrandAlertRules) -> list[dict]:
         """Alerts fired or resolved at the change points up to `upto` (a minute end)."""
         changed = []
-        for t in self.change_points(upto):
-            changed += self._evaluate_at(t, rules)
+        points = self.change_points(upto)
+        if points:
+            self._index()
+            for t in points:
+                changed += self._evaluate_at(t, rules)
         self.evaluated_to = max(self.evaluated_to, upto)
         horizon = upto - HOUR - BASELINE - 60  # minutes older than every range: forget them
-        self.minutes = {m: v for m, v in self.minutes.items() if m >= horizon}
+        if self.minutes and min(self.minutes) < horizon:
+            self.minutes = {m: v for m, v in self.minutes.items() if m >= horizon}
         return changed
 
     def _evaluate_at(self, t: int, rules: BrandAlertRules) -> list[dict]:
