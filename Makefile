@@ -32,7 +32,8 @@ clickhouse-server:
 	fi
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py --events 500000
 
 clean:
 	rm -rf $(VENV) cluetrain-data *.egg-info

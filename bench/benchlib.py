@@ -72,14 +72,14 @@ def fmt_ratio(value: float | None, reference: float | None) -> str:
 def visibility_latencies(
     polls: Sequence[tuple[float, dict[tuple[str, int], int]]],
     sent: Iterable[tuple[str, int, int, float]],
-) -> tuple[list[float], int]:
+) -> tuple[list[float], list[float]]:
     """Event-to-queryable latencies.
 
     polls: (time the poll started, {(table, partition): max source offset visible}),
     in time order. sent: (table, partition, offset, time sent). Rows of one
     (table, partition) become visible in offset order (one writer, offset-ordered
     batches), so an event is visible from the first poll whose max offset reaches it.
-    Returns (latencies in seconds of the events seen, number never seen).
+    Returns (latencies in seconds of the events seen, send times of those never seen).
     """
     series: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
     for t, maxima in polls:
@@ -89,18 +89,36 @@ def visibility_latencies(
                 continue  # only the polls where the maximum grew matter
             offsets.append(offset)
             times.append(t)
-    latencies, unseen = [], 0
+    latencies: list[float] = []
+    unseen: list[float] = []
     for table, partition, offset, t_sent in sent:
         s = series.get((table, partition))
         if s is None:
-            unseen += 1
+            unseen.append(t_sent)
             continue
         i = bisect.bisect_left(s[0], offset)
         if i == len(s[0]):
-            unseen += 1
+            unseen.append(t_sent)
             continue
         latencies.append(max(0.0, s[1][i] - t_sent))
     return latencies, unseen
+
+
+def quarter_rates(trace: list[tuple[float, int]], total: int, events: int) -> list[float | None]:
+    """Events/s within each quarter of the records, from (time, records done) samples."""
+    if len(trace) < 2:
+        return []
+    out = []
+    prev_t, prev_n = trace[0]
+    for q in (0.25, 0.5, 0.75, 1.0):
+        target = total * q
+        point = next(((t, n) for t, n in trace if n >= target), trace[-1])
+        if point[1] > prev_n and point[0] > prev_t:
+            out.append((point[1] - prev_n) * events / total / (point[0] - prev_t))
+        else:
+            out.append(None)
+        prev_t, prev_n = point
+    return out
 
 
 # ------------------------------------------------------------------ profile (py-spy raw)
@@ -143,13 +161,23 @@ def parse_collapsed(lines: Iterable[str]) -> list[tuple[list[Frame], int]]:
     return stacks
 
 
-def cumulative(stacks: Sequence[tuple[list[Frame], int]], top: int = 25) -> list[tuple[str, int, int]]:
+# Entry frames on (nearly) every stack: they say nothing of where the time goes.
+ENTRY_FRAMES = ("<module>", "_run_code", "_run_module_as_main", "main", "cmd_worker", "run_worker",
+                "Worker.execute_from_commandline", "Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run",
+                "BaseEventLoop.run_forever", "BaseEventLoop.run_until_complete", "BaseEventLoop._run_once",
+                "Handle._run", "ServiceThread._start_thread", "WorkerThread.run", "_WorkItem.run", "_worker")
+
+
+def cumulative(stacks: Sequence[tuple[list[Frame], int]], top: int = 25,
+               skip: Sequence[str] = ENTRY_FRAMES) -> list[tuple[str, int, int]]:
     """(function, inclusive samples, self samples), by inclusive samples: a function
-    counts once per stack even when recursive (like cProfile's cumulative time)."""
+    counts once per stack even when recursive (like cProfile's cumulative time).
+    Functions named in `skip` (entry frames) are left out of the ranking."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    skip = set(skip)
     for frames, n in stacks:
-        for label in {f.label for f in frames}:
+        for label in {f.label for f in frames if f.func not in skip}:
             inclusive[label] += n
         if frames:
             own[frames[-1].label] += n
@@ -157,56 +185,102 @@ def cumulative(stacks: Sequence[tuple[list[Frame], int]], top: int = 25) -> list
     return [(label, n, own[label]) for label, n in ranked]
 
 
-# (category, predicate on a frame). Checked from the root to the leaf: the DEEPEST
-# cluetrain-level frame that matches decides, so time inside a library called by a
-# cluetrain step is charged to that step (fastavro under decode -> decode).
+STATE = "state: turns, windows, watermark, alerts"
+PERSISTENCE = "state persistence (conversations + meta to the changelog)"
+
+# Stages of the worker, matched on frames from the root to the leaf: the DEEPEST
+# matching cluetrain frame decides, so time inside a library called by a cluetrain
+# step is charged to that step (fastavro under the decoder -> decode).
+# (category, file substrings, function names (last dotted part); empty = any function)
 CATEGORY_RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    # (category, file substrings, function names; empty = any function of the file)
-    ("ClickHouse write (sink, chdb insert)", ("sinks/",), ()),
+    ("ClickHouse write (sink, chdb insert)", ("cluetrain/sinks/",), ()),
     ("ClickHouse write (sink, chdb insert)", ("pipeline_agent.py",), ("write", "open")),
-    ("state persistence (changelog send)", ("pipeline_agent.py",), ("save", "_put", "load")),
-    ("state persistence (changelog send)", ("domain/partition.py",), ("take_dirty",)),
-    ("state persistence (changelog send)", ("domain/turns.py",), ("conversation_to_dict",)),
+    (PERSISTENCE, ("pipeline_agent.py",), ("save", "_put", "load")),
+    (PERSISTENCE, ("cluetrain/streams/domain/",),
+     ("take_dirty", "restore", "to_dict", "from_dict", "conversation_to_dict", "conversation_from_dict")),
     ("decode + validate (fastavro, codec)", ("streams/codec.py", "streams/ingest.py", "domain/events.py"), ()),
     ("record adaptation (to_raw, headers)", ("pipeline_agent.py",), ("to_raw",)),
     ("record adaptation (to_raw, headers)", ("streams/records.py",), ()),
     ("sentiment (VADER + lexicon)", ("domain/sentiment.py",), ()),
     ("language detection", ("domain/language.py",), ()),
     ("voice / MinHash template keys", ("domain/voice.py",), ()),
-    ("state: turns, windows, watermark", ("domain/partition.py", "domain/turns.py", "domain/windows.py",
-                                          "domain/alert_rules.py"), ()),
+    (STATE, ("domain/partition.py", "domain/turns.py", "domain/windows.py", "domain/alert_rules.py",
+             "domain/brand_alerts.py"), ()),
     ("row building (tables, pipeline rows)", ("streams/pipeline.py",), ("turn_row", "reciprocity_row",
                                                                          "sentiment_row", "add_row")),
     ("row building (tables, pipeline rows)", ("sinks/tables.py",), ()),
 ]
 
-FAUST_FILES = ("faust/", "mode/", "aiokafka/", "kafka/", "venusian", "yarl", "croniter")
+IDLE = "idle: waiting in epoll (not CPU, excluded from the shares)"
+LOGGING = "logging: LogRecords built for debug calls (aiokafka, faust)"
+PRODUCER = "Kafka producer tasks (aiokafka sender: changelog + dead letters)"
+CONSUMER = "Faust consumer + conductor + stream/agent machinery (aiokafka fetch)"
+FAUST_OTHER = "Faust / mode / aiokafka other (commits, timers, services)"
+_PRODUCER_FILES = ("aiokafka/producer/", "faust/transport/producer.py")
+_CONSUMER_FILES = ("aiokafka/consumer/", "faust/transport/consumer.py", "faust/transport/conductor.py",
+                   "faust/transport/drivers/aiokafka.py", "faust/streams.py", "faust/channels.py", "faust/agents/",
+                   "faust/events.py", "faust/types/")
+FAUST_FILES = ("faust/", "mode/", "aiokafka/", "kafka/", "async_timeout")
 
 
 def _rule_matches(frame: Frame, files: tuple[str, ...], funcs: tuple[str, ...]) -> bool:
     path = frame.file.replace("\\", "/")
-    return any(f in path for f in files) and (not funcs or frame.func in funcs)
+    return any(f in path for f in files) and (not funcs or frame.func.rsplit(".", 1)[-1] in funcs)
+
+
+def _any_file(frames: Sequence[Frame], files: tuple[str, ...]) -> bool:
+    return any(any(f in fr.file for f in files) for fr in frames)
+
+
+def is_idle(frames: Sequence[Frame]) -> bool:
+    """py-spy counts a thread blocked in epoll as active: those samples are waits."""
+    return bool(frames) and frames[-1].func.rsplit(".", 1)[-1] in ("select", "poll") and (
+        "selectors" in frames[-1].file or "select" in frames[-1].file)
+
+
+_DISPATCH = {"Handle._run", "BaseEventLoop._run_once", "_run_once", "run_forever", "BaseEventLoop.run_forever",
+             "run_until_complete", "BaseEventLoop.run_until_complete"}
+
+
+def below_dispatch(frames: Sequence[Frame]) -> list[Frame]:
+    """The frames under the last event-loop dispatch frame (the task that runs):
+    every main-thread stack starts in mode's Worker, which says nothing of the work."""
+    last = -1
+    for i, f in enumerate(frames):
+        if f.func in _DISPATCH and "asyncio" in f.file:
+            last = i
+    return list(frames[last + 1:])
 
 
 def categorize(frames: Sequence[Frame]) -> str:
+    if is_idle(frames):
+        return IDLE
+    if _any_file(frames, ("logging/__init__.py",)):
+        return LOGGING
     category = None
     for frame in frames:
         for name, files, funcs in CATEGORY_RULES:
             if _rule_matches(frame, files, funcs):
-                # sinks/tables.py is row building, not ClickHouse I/O
-                if name.startswith("ClickHouse") and "tables.py" in frame.file:
-                    continue
-                category = name
+                # serialising state (to_dict under take_dirty, its comprehensions) stays
+                # persistence: the generic state rule does not take it back
+                if not (category == PERSISTENCE and name == STATE):
+                    category = name
                 break
     if category is not None:
         return category
-    leaf = frames[-1].file if frames else ""
-    if any(f in leaf for f in FAUST_FILES) or any(any(f in fr.file for f in FAUST_FILES) for fr in frames):
-        return "Faust / aiokafka / mode stream machinery"
-    if "asyncio" in leaf or "selectors" in leaf:
-        return "event loop (asyncio)"
-    if "chdb" in leaf:
+    frames = below_dispatch(frames)
+    if not frames:
+        return "event loop (asyncio scheduling)"
+    if _any_file(frames, _PRODUCER_FILES):
+        return PRODUCER
+    if _any_file(frames, _CONSUMER_FILES):
+        return CONSUMER
+    if _any_file(frames, FAUST_FILES):
+        return FAUST_OTHER
+    if _any_file(frames, ("chdb",)):
         return "ClickHouse write (sink, chdb insert)"
+    if _any_file(frames, ("asyncio/",)):
+        return "event loop (asyncio scheduling)"
     return "other (interpreter, imports, GC, threads)"
 
 
@@ -214,7 +288,7 @@ def breakdown(stacks: Sequence[tuple[list[Frame], int]]) -> list[tuple[str, int]
     totals: Counter[str] = Counter()
     for frames, n in stacks:
         totals[categorize(frames)] += n
-    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(totals.items(), key=lambda kv: (kv[0] == IDLE, -kv[1], kv[0]))
 
 
 @dataclass

@@ -25,7 +25,7 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (bench/run.py --snapshot)
 
 from quixstreams import Application  # noqa: E402
 from quixstreams.models.serializers import Deserializer  # noqa: E402

@@ -20,7 +20,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (bench/run.py --snapshot)
 
 from bench.benchlib import minute_key  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402

