@@ -18,6 +18,7 @@ import pytest
 from cluetrain.sinks.backends import open_backend
 from cluetrain.sinks.migrate import apply_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS
+from tests.support.views import view
 
 pytestmark = pytest.mark.integration
 
@@ -98,17 +99,6 @@ def filled(backend):
     backend.insert("turns", TABLE_COLUMNS["turns"], TURNS)
     backend.insert("turns", TABLE_COLUMNS["turns"], STALE_TURNS)
     return backend
-
-
-def view(backend, name: str, key=("brand",)) -> dict:
-    columns, rows = backend.query(f"SELECT * FROM {backend.database}.{name}")
-    out = {}
-    for row in rows:
-        record = dict(zip(columns, row))
-        k = tuple(record.pop(c) for c in key)
-        assert k not in out, f"{name}: two rows for {k}"
-        out[k[0] if len(k) == 1 else k] = record
-    return out
 
 
 def test_the_views_exist_and_are_empty_on_empty_tables(backend):

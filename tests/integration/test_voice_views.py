@@ -33,6 +33,7 @@ from cluetrain.sinks.backends import open_backend
 from cluetrain.sinks.migrate import apply_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS, event_row
 from cluetrain.streams.domain.events import Event
+from tests.support.views import view
 
 pytestmark = pytest.mark.integration
 
@@ -115,17 +116,6 @@ def filled(backend):
     backend.insert("replies", TABLE_COLUMNS["replies"], STALE_REPLIES)
     backend.insert("replies", TABLE_COLUMNS["replies"], REPLIES)
     return backend
-
-
-def view(backend, name: str, key=("brand",)) -> dict:
-    columns, rows = backend.query(f"SELECT * FROM {backend.database}.{name}")
-    out = {}
-    for row in rows:
-        record = dict(zip(columns, row))
-        k = tuple(record.pop(c) for c in key)
-        assert k not in out, f"{name}: two rows for {k}"
-        out[k[0] if len(k) == 1 else k] = record
-    return out
 
 
 def test_the_views_exist_and_are_empty_on_empty_tables(backend):
