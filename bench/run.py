@@ -1,7 +1,7 @@
 """Issue 7's measurement harness: cluetrain end to end against its ceiling, its floor
 and a peer, in ONE run on the SAME generated input.
 
-    .venv/bin/python bench/run.py --events 500000          # everything (~15-25 min on 2 cores)
+    .venv/bin/python bench/run.py --events 500000          # everything (~45 min on 2 cores)
     .venv/bin/python bench/run.py --quick                  # 20k events, smoke check (< 3 min)
     .venv/bin/python bench/run.py --only a,c --events 100000
 
@@ -392,6 +392,7 @@ class Bench:
                     raise RuntimeError(f"({key}) timed out: {done} of {total} records")
                 time.sleep(0.05)
             done_t = time.monotonic()
+            threads = thread_cpu(worker.proc.pid)
         finally:
             if spy is not None:
                 self.stop_py_spy(spy)
@@ -400,7 +401,7 @@ class Bench:
         if code not in (0, None):
             raise RuntimeError(f"({key}) worker exited with {code}: {tail(worker.log_path)}")
         return {"spawned": spawned, "first": first_t, "first_done": first_done, "done": done_t, "total": total,
-                "rss": rss, "trace": trace}
+                "rss": rss, "trace": trace, "threads": threads}
 
     def worker_part(self, key: str, name: str, run: dict) -> PartResult:
         events = self.input.events
@@ -409,6 +410,13 @@ class Bench:
         r = PartResult(key, name, events, seconds=run["done"] - run["spawned"],
                        seconds_steady=run["done"] - run["first"], events_steady=steady_events)
         r.extra["startup_s"] = run["first"] - run["spawned"]
+        th = run.get("threads")
+        if th:
+            wall = run["done"] - run["spawned"]
+            r.notes.append(
+                f"worker CPU {th['total'] / wall:.2f} cores over the run: main thread (Faust event loop, all the "
+                f"processing) {100 * th['main'] / wall:.0f} % busy, other Python threads {th['python'] / wall:.2f} "
+                f"cores, chdb's native threads {th['native'] / wall:.2f} cores")
         quarters = quarter_rates(run["trace"], total, events)
         if quarters:
             r.notes.append("steady events/s by quarter of the input (does it slow down as state grows?): "
@@ -425,7 +433,12 @@ class Bench:
                        f"start-up + group join + first batch)")
         rss = run["rss"]
         idle = [b for t, b in rss if t <= r.extra["startup_s"]]
-        conversations = self.changelog_conversations(broker_mod.state_changelog_topic(settings))
+        changelog = self.changelog_stats(broker_mod.state_changelog_topic(settings))
+        conversations = changelog["conversations"]
+        r.notes.append(f"state changelog: {changelog['records']:,} records "
+                       f"({changelog['records'] / self.input.events:.2f} per event, mean "
+                       f"{changelog['bytes'] / max(1, changelog['records']):,.0f} B), each its own produce "
+                       f"request (producer_max_batch_size=1 on Tansu)")
         self.rss = {"idle_mb": (max(idle) if idle else 0) / 2**20, "peak_mb": max(b for _, b in rss) / 2**20,
                     "end_mb": rss[-1][1] / 2**20, "conversations": conversations, "samples": len(rss),
                     "backend": "embedded chdb (in the worker process)"}
@@ -449,13 +462,15 @@ class Bench:
         self.results["c"] = r
         log(f"(c) {fmt_rate(r.eps)} events/s from spawn, {fmt_rate(r.eps_steady)} after the first batch")
 
-    def changelog_conversations(self, topic: str) -> int:
-        """Distinct conversation keys in the worker's state changelog (what it holds)."""
+    def changelog_stats(self, topic: str) -> dict:
+        """What the worker wrote to its state changelog: records, bytes, distinct
+        conversation keys (the conversations its state holds)."""
         from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
         c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "bench-changelog-reader",
                       "enable.auto.commit": False})
         keys = set()
+        records = size = 0
         try:
             c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(self.args.partitions)])
             idle_since = time.monotonic()
@@ -464,11 +479,15 @@ class Bench:
                 if msgs:
                     idle_since = time.monotonic()
                 for m in msgs:
-                    if not m.error() and m.key() and b"|c|" in m.key() and m.value():
+                    if m.error():
+                        continue
+                    records += 1
+                    size += len(m.value() or b"")
+                    if m.key() and b"|c|" in m.key() and m.value():
                         keys.add(m.key())
         finally:
             c.close()
-        return len(keys)
+        return {"conversations": len(keys), "records": records, "bytes": size}
 
     # -- (d) ---------------------------------------------------------------
     def part_d(self) -> None:
@@ -762,6 +781,25 @@ class Bench:
                 self.results.setdefault(part, PartResult(part, f"FAILED: {str(exc)[:200]}", self.input.events))
 
 
+def thread_cpu(pid: int) -> dict | None:
+    """CPU seconds of a process by thread (Linux /proc): the main thread, the other
+    Python threads (named 'python'), the rest (native threads, e.g. chdb's engine)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out = {"main": 0.0, "python": 0.0, "native": 0.0, "total": 0.0}
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            stat = (task / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            cpu = (int(fields[11]) + int(fields[12])) / hz  # utime, stime
+            comm = (task / "comm").read_text().strip()
+            key = "main" if task.name == str(pid) else ("python" if comm.startswith("python") else "native")
+            out[key] += cpu
+            out["total"] += cpu
+    except OSError:
+        return None
+    return out
+
+
 # ------------------------------------------------------------------ output
 
 NAMES_ORDER = ("a", "a'", "b", "c", "d", "e", "p")
@@ -901,7 +939,7 @@ def render_results(bench: Bench, parts: list[str], info: dict, argv: list[str]) 
     return "\n".join(lines)
 
 
-def render_profile(stacks, events: int, run: PartResult, args) -> str:
+def render_profile(stacks, events: int, run: PartResult, args, header: list[str] | None = None) -> str:
     rate_hz = 100
     busy = [(frames, n) for frames, n in stacks if not is_idle(frames)]
     total = sum(n for _, n in busy)
@@ -910,11 +948,14 @@ def render_profile(stacks, events: int, run: PartResult, args) -> str:
     lines = [
         "# Where the worker's time goes (profile of part (c))",
         "",
+        *(header or []),
         f"py-spy {rate_hz} Hz on the `cluetrain worker` process of `bench/run.py` part (p), all threads "
         f"(the Faust event loop and the ClickHouse writer thread): {events:,} events, {total:,} CPU samples "
         f"(~{total / rate_hz:.1f} CPU-s, **{per_event(total):.0f} µs of CPU per event**) plus {idle:,} samples "
         f"of a thread blocked in epoll (waits, left out of the shares). The profiled run did "
-        f"{fmt_rate(run.eps_steady)} events/s steady (py-spy --nonblocking shares the 2 cores).",
+        f"{fmt_rate(run.eps_steady)} events/s steady (py-spy --nonblocking shares the 2 cores). py-spy "
+        f"samples threads that are not blocked in a system call: a thread waiting for a core counts as "
+        f"busy, so on a loaded machine the µs are inflated; the shares are the robust part.",
         "",
         "## By stage",
         "",
@@ -1000,6 +1041,14 @@ def main(argv: list[str] | None = None) -> int:
         text = render_results(bench, parts, info, argv)
     print(text)
     if bench.profile_md:
+        n = bench.noise.get("p", {})
+        bench.profile_md = bench.profile_md.replace(
+            "# Where the worker's time goes (profile of part (c))\n\n",
+            "# Where the worker's time goes (profile of part (c))\n\n"
+            f"`{' '.join(['.venv/bin/python', 'bench/run.py', *argv])}`; {info['date']}; commit "
+            f"`{info['commit']}`; nproc {info['nproc']}, Python {info['python']}; during the run the machine "
+            f"had {n.get('machine_cores_busy', 0):.2f} cores busy, {n.get('others_cores', 0):.2f} of them "
+            f"other work.\n\n", 1)
         print(bench.profile_md)
     log(f"total {time.monotonic() - started:.0f} s")
     if results_path:
