@@ -39,7 +39,6 @@ class DeadLetter:
 class IngestedBatch:
     events: list[tuple[RawRecord, Event]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    ticks: list[RawRecord] = field(default_factory=list)
 
 
 def topic_kind(settings: Settings, topic: str) -> str:
@@ -47,30 +46,23 @@ def topic_kind(settings: Settings, topic: str) -> str:
 
 
 class IngestProcessor:
-    """Decodes and validates records; keeps each partition's source clock."""
+    """Decodes and validates records (the watermark lives in PartitionState)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.clocks: dict[tuple[str, int], int] = {}
 
     def decode(self, records: list[RawRecord], received_at_ms: int) -> IngestedBatch:
         batch = IngestedBatch()
         s = self.settings
         for record in records:
-            clock = record.clock_ms
-            if clock is not None:
-                tp = (record.topic, record.partition)
-                if clock > self.clocks.get(tp, -1):
-                    self.clocks[tp] = clock
             if record.is_tick:
-                batch.ticks.append(record)
                 continue
             try:
                 event = codec.decode_event(
                     record.value or b"",
                     topic_kind=topic_kind(s, record.topic),
                     content_type=record.content_type,
-                    clock_ms=clock,
+                    clock_ms=record.clock_ms,
                     max_future_s=s.max_future_s,
                     max_text_bytes=s.max_text_bytes,
                 )
