@@ -1,6 +1,6 @@
 """`cluetrain run`: replay a file through the real pipeline and exit once all is flushed.
 
-Starts what is missing (embedded Tansu broker, a Faust worker process), replays the
+Starts what is missing (embedded Tansu broker, CLUETRAIN_WORKERS worker processes), replays the
 file, waits until the worker's saved state covers every record produced (it saves its
 state only after the ClickHouse flush), then stops the worker cleanly.
 """
@@ -34,10 +34,10 @@ class RunResult:
 class WorkerProcess:
     """`cluetrain worker` as a child process that dies with us."""
 
-    def __init__(self, settings: Settings, broker_url: str):
+    def __init__(self, settings: Settings, broker_url: str, number: int = 1):
         self.settings = settings
         self.broker_url = broker_url
-        self.log_path = Path(settings.log_dir) / "worker.log"
+        self.log_path = Path(settings.log_dir) / ("worker.log" if number == 1 else f"worker-{number}.log")
         self.proc = None
 
     def start(self) -> "WorkerProcess":
@@ -72,7 +72,7 @@ def last_error_line(log_path: Path) -> str:
 
 
 def wait_until_processed(progress: broker_mod.StateProgress, end_offsets: dict[tuple[str, int], int], *,
-                         worker: WorkerProcess | None, timeout: float,
+                         workers: list[WorkerProcess] = (), timeout: float,
                          on_progress: Callable[[int, int], None] | None = None) -> None:
     """Wait until the worker's saved state covers every record produced."""
     total = sum(end_offsets.values())
@@ -84,7 +84,7 @@ def wait_until_processed(progress: broker_mod.StateProgress, end_offsets: dict[t
             on_progress(done, total)
         if done >= total:
             return
-        if worker is not None:
+        for worker in workers:
             worker.check_alive()
         if time.monotonic() > deadline:
             raise processes.ProcessError(f"timed out after {timeout:.0f} s: the worker processed {done} of {total} records")
@@ -138,17 +138,19 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
             if settings.broker_profile == "auto":  # the worker must know the broker is Tansu
                 settings = settings.replace(broker_profile="local")
         broker_mod.ensure_topics(settings, broker_url)
-        worker = WorkerProcess(settings, broker_url).start()
-        stack.callback(worker.stop)
+        workers = [WorkerProcess(settings, broker_url, n).start() for n in range(1, settings.workers + 1)]
+        for worker in workers:
+            stack.callback(worker.stop)
         with Replayer(settings, broker_url) as replayer:
             result = replayer.replay(lines, speed=speed, progress=progress.on_replay)
         progress.on_replay(len(lines), len(lines))
         state_progress = broker_mod.StateProgress(settings, broker_url)
         stack.callback(state_progress.close)
-        wait_until_processed(state_progress, result.end_offsets, worker=worker, timeout=timeout,
+        wait_until_processed(state_progress, result.end_offsets, workers=workers, timeout=timeout,
                              on_progress=progress.on_store)
         progress.end()
-        code = worker.stop()
-        if code not in (0, None):
-            raise processes.ProcessError(f"the worker exited with code {code} (log: {worker.log_path})")
+        for worker in workers:
+            code = worker.stop()
+            if code not in (0, None):
+                raise processes.ProcessError(f"the worker exited with code {code} (log: {worker.log_path})")
     return RunResult(result, len(lines), time.monotonic() - started)

@@ -25,7 +25,9 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "log_dir": ("./cluetrain-data/logs", "Where the embedded broker and worker write their logs."),
     "database": ("cluetrain", "ClickHouse database (a URL's path overrides it)."),
     "partitions": ("4", "Partitions of the input topics (key = brand)."),
-    "app_id": ("cluetrain", "Faust application id = consumer group."),
+    "app_id": ("cluetrain", "Application id = consumer group (and prefix of the state changelog topic)."),
+    "engine": ("bulk", "Worker engine: `bulk` (confluent-kafka batch loop, the fast path) or `faust` (a Faust agent and table)."),
+    "workers": ("1", "Worker processes that `cluetrain run` starts (at most one per core and per partition)."),
     "topic_mentions": ("mentions", "Topic of mentions."),
     "topic_replies": ("replies", "Topic of replies."),
     "topic_alerts": ("alerts", "Topic of alerts."),
@@ -47,7 +49,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "sink_batch_size": ("5000", "Rows buffered per ClickHouse table before a write."),
     "sink_flush_interval_s": ("1.0", "Longest time rows wait in the sink buffer, seconds."),
     "sink_retries": ("5", "Attempts of a failing ClickHouse write before the worker stops."),
-    "commit_interval_s": ("1.0", "Faust commit interval, seconds (offsets are committed after the sink flush)."),
+    "commit_interval_s": ("1.0", "Faust engine: commit interval, seconds (offsets are committed after the sink flush; the bulk engine commits after every batch)."),
     "session_timeout_s": ("10", "Consumer group session timeout, seconds (Faust's 60 s makes a join slow)."),
     "log_level": ("warning", "Log level of the worker."),
     "webhook_url": ("", "Webhook (Slack-compatible JSON) that `cluetrain alerts` posts each alert and resolution to. Empty: print only."),
@@ -116,6 +118,8 @@ class Settings:
     database: str = "cluetrain"
     partitions: int = 4
     app_id: str = "cluetrain"
+    engine: str = "bulk"
+    workers: int = 1
     topic_mentions: str = "mentions"
     topic_replies: str = "replies"
     topic_alerts: str = "alerts"
@@ -162,6 +166,13 @@ class Settings:
     def validate(self) -> None:
         if self.broker_profile not in ("auto", "local", "kafka"):
             raise SettingsError(f"{PREFIX}BROKER_PROFILE: expected auto, local or kafka, got {self.broker_profile!r}")
+        if self.engine not in ("bulk", "faust"):
+            raise SettingsError(f"{PREFIX}ENGINE: expected bulk or faust, got {self.engine!r}")
+        if self.workers > self.partitions:
+            raise SettingsError(f"{PREFIX}WORKERS: {self.workers} workers for {self.partitions} partitions would leave some idle")
+        if self.workers > 1 and self.embedded_clickhouse:
+            raise SettingsError(f"{PREFIX}WORKERS: {self.workers} workers need a ClickHouse server "
+                                f"({PREFIX}CLICKHOUSE=clickhouse://...): embedded chdb allows one process per directory")
         if not 0 < self.rate_drop_below <= self.rate_drop_resolve <= 1:
             raise SettingsError(f"{PREFIX}RATE_DROP_BELOW must be in (0, {PREFIX}RATE_DROP_RESOLVE] and that <= 1")
         if self.allowed_lateness_s < 0:

@@ -34,7 +34,16 @@ def clickhouse_target(request, tmp_path):
     if request.param == "chdb":
         yield str(tmp_path / "chdb")
         return
-    server = request.getfixturevalue("clickhouse_server")
+    yield from _fresh_database(request.getfixturevalue("clickhouse_server"))
+
+
+@pytest.fixture
+def clickhouse_server_target(clickhouse_server):
+    """A fresh database on the server, for tests with several writer processes."""
+    yield from _fresh_database(clickhouse_server)
+
+
+def _fresh_database(server):
     database = f"test_{uuid.uuid4().hex[:12]}"
     yield server.url_for(database)
     from cluetrain.sinks.backends import open_backend

@@ -104,6 +104,7 @@ def ensure_topics(settings: Settings, broker_url: str, *, timeout: float = 20.0)
                 _check_partitions(admin, topic, settings.partitions)
     finally:
         admin.close()
+    ensure_changelog_topic(settings, broker_url)
 
 
 def _check_partitions(admin, topic: str, expected: int) -> None:
@@ -115,8 +116,30 @@ def _check_partitions(admin, topic: str, expected: int) -> None:
 
 
 def state_changelog_topic(settings: Settings) -> str:
-    """Faust names a table's changelog `<app id>-<table>-changelog`."""
+    """Faust names a table's changelog `<app id>-<table>-changelog`; the bulk engine keeps the name."""
     return f"{settings.app_id}-state-changelog"
+
+
+def ensure_changelog_topic(settings: Settings, broker_url: str) -> None:
+    """The compacted state changelog, one partition per input partition."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    topic = state_changelog_topic(settings)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-admin",
+                             request_timeout_ms=10_000)
+    try:
+        if topic not in set(admin.list_topics()):
+            try:
+                admin.create_topics([NewTopic(topic, settings.partitions, 1,
+                                              topic_configs={"cleanup.policy": "compact"})])
+            except TopicAlreadyExistsError:
+                pass
+        else:
+            _check_partitions(admin, topic, settings.partitions)
+    finally:
+        admin.close()
 
 
 class StateProgress:

@@ -1,10 +1,18 @@
-"""`cluetrain worker`: a Faust worker in the foreground (SIGTERM/SIGINT stop it cleanly)."""
+"""`cluetrain worker`: one worker process in the foreground (SIGTERM/SIGINT stop it cleanly)."""
 from __future__ import annotations
 
 from cluetrain.settings import Settings
 
 
 def run_worker(settings: Settings) -> int:
+    if settings.engine == "bulk":
+        from cluetrain.streams.agents.bulk_worker import run_bulk_worker
+
+        return run_bulk_worker(settings)
+    return run_faust_worker(settings)
+
+
+def run_faust_worker(settings: Settings) -> int:
     from faust import Worker
 
     from cluetrain.streams.app import create_app

@@ -40,8 +40,8 @@ def score(event):
     return sentiment.score(event.text, event.lang or language.detect(event.text))
 
 
-def run_cli(*args, cwd, timeout=300):
-    env = dict(os.environ, CLUETRAIN_LOG_DIR=str(cwd / "logs"))
+def run_cli(*args, cwd, timeout=300, env=None):
+    env = dict(os.environ, CLUETRAIN_LOG_DIR=str(cwd / "logs"), **(env or {}))
     return subprocess.run([sys.executable, "-m", "cluetrain", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -81,6 +81,19 @@ def test_run_generated_stream_in_arrival_order_equals_reference(tmp_path):
     target = str(tmp_path / "chdb")
     result = run_cli("run", "--input", str(path), "--order", "file", "--clickhouse", target, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert_tables_equal_reference(target, events)
+
+
+def test_two_workers_share_the_partitions_and_equal_the_reference(tmp_path, clickhouse_server_target):
+    events = generate(21, 8000)
+    path = tmp_path / "events.jsonl"
+    write_jsonl(events, path)
+    target = clickhouse_server_target  # chdb allows one process per data directory
+    result = run_cli("run", "--input", str(path), "--order", "file", "--clickhouse", target, cwd=tmp_path,
+                     env={"CLUETRAIN_WORKERS": "2", "CLUETRAIN_LOG_LEVEL": "info"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("worker.log", "worker-2.log"):  # each got partitions of its own
+        assert "assigned partitions [" in (tmp_path / "logs" / name).read_text(), name
     assert_tables_equal_reference(target, events)
 
 
@@ -126,7 +139,7 @@ def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_s
     producer.close()
     worker = WorkerProcess(settings, broker.url).start()
     try:
-        wait_until_processed(broker_mod.StateProgress(settings, broker.url), ends, worker=worker, timeout=120)
+        wait_until_processed(broker_mod.StateProgress(settings, broker.url), ends, workers=[worker], timeout=120)
     finally:
         assert worker.stop() == 0
     dead = {r["source"]: r for r in read_rows(target, "SELECT * FROM {db}.dead_letters FINAL")}
@@ -139,9 +152,10 @@ def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_s
     assert {r["event_id"] for r in stored} == expected_good
 
 
-def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target):
+@pytest.mark.parametrize("engine", ["bulk", "faust"])
+def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target, engine):
     events = generate(9, 12000)
-    settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500)
+    settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500, engine=engine)
     broker_mod.ensure_topics(settings, broker.url)
     lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
     with Replayer(settings, broker.url) as replayer:
@@ -161,7 +175,7 @@ def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path
     worker.proc.wait()
     worker = WorkerProcess(settings, broker.url).start()
     try:
-        wait_until_processed(progress, result.end_offsets, worker=worker, timeout=120)
+        wait_until_processed(progress, result.end_offsets, workers=[worker], timeout=120)
     finally:
         assert worker.stop() == 0
         progress.close()

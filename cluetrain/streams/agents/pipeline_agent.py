@@ -17,20 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import faust
 import mode
-import orjson
 from faust.types import TP
 
 from cluetrain.settings import Settings
-from cluetrain.sinks.backends import open_backend
-from cluetrain.sinks.migrate import apply_migrations
-from cluetrain.sinks.writer import ClickHouseSink
-from cluetrain.streams import codec
+from cluetrain.streams.agents.outputs import ClickHouseWriter, encode_alert, encode_dead_letter
 from cluetrain.streams.pipeline import BatchOutput, PipelineProcessor
 from cluetrain.streams.records import RawRecord, normalize_headers
+from cluetrain.streams.state_store import PartitionImage, encode_save
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +36,6 @@ def to_raw(message) -> RawRecord:
                      normalize_headers(message.headers))
 
 
-def encode_alert(alert: dict) -> bytes:
-    resolved = alert["resolved_at"]
-    return codec.encode_alert(dict(alert, fired_at=alert["fired_at"] * 1000,
-                                   resolved_at=None if resolved is None else resolved * 1000))
-
-
-def encode_dead_letter(dl) -> bytes:
-    return codec.encode_dead_letter(received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,
-                                    source_topic=dl.source_topic, source_partition=dl.source_partition,
-                                    source_offset=dl.source_offset)
-
-
-def meta_key(partition: int) -> bytes:
-    return b"%d|m" % partition
-
-
-def conversation_key(partition: int, brand: str, conversation_id: str) -> bytes:
-    return b"%d|c|" % partition + brand.encode() + b"|" + conversation_id.encode()
-
-
 class StateTable:
     """Partition state persisted in a Faust table (changelog-backed, recovered by Faust)."""
 
@@ -67,24 +43,16 @@ class StateTable:
         self.table = table
 
     def load(self, partition: int) -> tuple[dict | None, list[dict]]:
-        prefix = b"%d|" % partition
-        meta, convs = None, []
+        image = PartitionImage(partition)
         for key, value in list(self.table.data.items()):
-            if not isinstance(key, bytes) or not key.startswith(prefix) or value is None:
-                continue
-            data = orjson.loads(value)
-            if key == meta_key(partition):
-                meta = data
-            else:
-                convs.append(data)
-        return meta, convs
+            if isinstance(key, bytes):
+                image.apply(key, value)
+        return image.state()
 
-    def save(self, partition: int, conversations: dict[tuple[str, str], dict], meta: dict | None) -> None:
-        # Order matters (see domain/partition.py): conversations, then meta last.
-        for (brand, conv_id), data in conversations.items():
-            self._put(partition, conversation_key(partition, brand, conv_id), orjson.dumps(data))
-        if meta is not None:
-            self._put(partition, meta_key(partition), orjson.dumps(meta))
+    def save(self, partition: int, records: dict[tuple[str, str], dict], meta: dict | None) -> None:
+        # Order matters (see domain/partition.py): state records, then meta last.
+        for key, value in encode_save(partition, records, meta):
+            self._put(partition, key, value)
 
     def _put(self, partition: int, key: bytes, value: bytes) -> None:
         # Explicit partition: the state of input partition p lives in changelog partition p.
@@ -112,33 +80,6 @@ class Seeker:
         self.pending[key] = now
         log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
         await self.app.consumer.seek(TP(topic, partition), offset)
-
-
-class ClickHouseWriter:
-    """The sink, used from one thread so ClickHouse I/O stays off the event loop."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
-        self.backend = None
-        self.sink: ClickHouseSink | None = None
-
-    def open(self) -> None:
-        s = self.settings
-        self.backend = open_backend(s.clickhouse, s.database)
-        apply_migrations(self.backend, self.backend.database)
-        self.sink = ClickHouseSink(self.backend, batch_size=s.sink_batch_size,
-                                   flush_interval_s=s.sink_flush_interval_s, retries=s.sink_retries)
-
-    def write(self, rows: dict[str, list[tuple]]) -> int:
-        for table, table_rows in rows.items():
-            self.sink.extend(table, table_rows)
-        return self.sink.flush()
-
-    def close(self) -> None:
-        if self.backend is not None:
-            self.backend.close()
-            self.backend = None
 
 
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:

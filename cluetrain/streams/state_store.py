@@ -1,0 +1,162 @@
+"""The worker's state in a compacted changelog topic, written in batches, recovered exactly.
+
+Keys (one changelog partition per input partition p, same number):
+- `p|c|<a>|<b>`: one state record of partition p (a conversation, keyed by
+  (brand, conversation_id), or any other (str, str) key the partition state uses);
+- `p|m`: the partition's meta record (clocks, horizon, next input offsets), written
+  LAST in every save, so a recovered meta implies every record before it was saved;
+- `p|x`: the recovery marker (see `recover`).
+
+The bulk engine sends a whole save as a few produce requests (batched by the client)
+and waits for the deliveries before it commits: one round trip per batch, not one per
+record. Recovery does not trust the broker's end offset (Tansu answers a wrong one
+after multi-record batches): it appends a marker record to each partition, whose
+delivered offset is exact, and reads everything before it.
+"""
+from __future__ import annotations
+
+import time
+
+import orjson
+
+Records = dict[tuple[str, str], dict]
+
+
+def meta_key(partition: int) -> bytes:
+    return b"%d|m" % partition
+
+
+def marker_key(partition: int) -> bytes:
+    return b"%d|x" % partition
+
+
+def record_key(partition: int, a: str, b: str) -> bytes:
+    return b"%d|c|" % partition + a.encode() + b"|" + b.encode()
+
+
+def encode_save(partition: int, records: Records, meta: dict | None) -> list[tuple[bytes, bytes]]:
+    """(key, value) pairs of one save, in the order they must be written (meta last)."""
+    pairs = [(record_key(partition, a, b), orjson.dumps(data)) for (a, b), data in records.items()]
+    if meta is not None:
+        pairs.append((meta_key(partition), orjson.dumps(meta)))
+    return pairs
+
+
+class PartitionImage:
+    """The latest value of every key of one changelog partition, as it is read back."""
+
+    def __init__(self, partition: int):
+        self.partition = partition
+        self.prefix = b"%d|" % partition
+        self.values: dict[bytes, bytes] = {}
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        if not key or not key.startswith(self.prefix) or key == marker_key(self.partition):
+            return
+        if value is None:
+            self.values.pop(key, None)  # tombstone
+        else:
+            self.values[key] = value
+
+    def state(self) -> tuple[dict | None, list[dict]]:
+        """(meta or None, state records) for PartitionState.restore."""
+        meta_k = meta_key(self.partition)
+        meta = None
+        records = []
+        for key, value in self.values.items():
+            if key == meta_k:
+                meta = orjson.loads(value)
+            elif key.startswith(self.prefix + b"c|"):
+                records.append(orjson.loads(value))
+        return meta, records
+
+
+class StoreError(RuntimeError):
+    """The state changelog cannot be written or read; str() is one clear line."""
+
+
+class ChangelogStore:
+    """Saves and recovers partition state through a confluent-kafka producer and consumer."""
+
+    def __init__(self, topic: str, producer, consumer_factory, *, timeout_s: float = 60.0):
+        self.topic = topic
+        self.producer = producer
+        self.consumer_factory = consumer_factory  # () -> a confluent Consumer without a group
+        self.timeout_s = timeout_s
+        self.errors: list[str] = []
+
+    def on_delivery(self, err, msg) -> None:
+        if err is not None:
+            self.errors.append(str(err))
+
+    def save(self, partition: int, records: Records, meta: dict | None) -> int:
+        """Queue one save (call `flush` before committing offsets); returns records queued."""
+        pairs = encode_save(partition, records, meta)
+        for key, value in pairs:
+            produce(self.producer, self.topic, key, value, partition, self.on_delivery)
+        return len(pairs)
+
+    def flush(self) -> None:
+        """Wait until every queued record is delivered; raise if any was not."""
+        remaining = self.producer.flush(self.timeout_s)
+        if remaining:
+            raise StoreError(f"{remaining} state records not delivered to {self.topic} after {self.timeout_s:.0f} s")
+        if self.errors:
+            first, self.errors = self.errors[0], []
+            raise StoreError(f"cannot write state to {self.topic}: {first}")
+
+    def recover(self, partitions) -> dict[int, tuple[dict | None, list[dict]]]:
+        """The saved state of each partition: everything written before our marker."""
+        from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+        partitions = sorted(set(partitions))
+        if not partitions:
+            return {}
+        ends = self._append_markers(partitions)
+        images = {p: PartitionImage(p) for p in partitions}
+        consumer = self.consumer_factory()
+        try:
+            consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
+            pending = {p for p in partitions if ends[p] > 0}
+            deadline = time.monotonic() + self.timeout_s
+            while pending:
+                if time.monotonic() > deadline:
+                    raise StoreError(f"timed out reading the state of partitions {sorted(pending)} from {self.topic}")
+                for msg in consumer.consume(num_messages=10_000, timeout=0.5):
+                    if msg.error():
+                        raise StoreError(f"cannot read state from {self.topic}: {msg.error()}")
+                    p = msg.partition()
+                    if p not in pending:
+                        continue
+                    if msg.offset() < ends[p]:
+                        images[p].apply(msg.key(), msg.value())
+                    if msg.offset() >= ends[p]:
+                        pending.discard(p)
+        finally:
+            consumer.close()
+        return {p: image.state() for p, image in images.items()}
+
+    def _append_markers(self, partitions) -> dict[int, int]:
+        ends: dict[int, int] = {}
+
+        def delivered(err, msg) -> None:
+            if err is not None:
+                self.errors.append(str(err))
+            else:
+                ends[msg.partition()] = msg.offset()
+
+        for p in partitions:
+            produce(self.producer, self.topic, marker_key(p), b"", p, delivered)
+        self.flush()
+        return ends
+
+
+def produce(producer, topic: str, key: bytes, value: bytes, partition: int | None, on_delivery) -> None:
+    """producer.produce (partition None: by key), waiting for room when the client's queue is full."""
+    kwargs = {} if partition is None else {"partition": partition}
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, on_delivery=on_delivery, **kwargs)
+            return
+        except BufferError:
+            producer.poll(0.05)
