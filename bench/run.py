@@ -105,7 +105,7 @@ from cluetrain.streams import broker as broker_mod  # noqa: E402
 from cluetrain.streams import processes  # noqa: E402
 from cluetrain.streams.replay import InputLine, Replayer, arrange, parse_line  # noqa: E402
 
-ALL_PARTS = ("e", "a", "b", "c", "d", "l", "p")
+ALL_PARTS = ("e", "a", "b", "c", "f", "s", "d", "l", "p")
 PY = sys.executable
 BENCH = Path(__file__).resolve().parent
 
@@ -355,16 +355,21 @@ class Bench:
         log(f"(b) {fmt_rate(r.eps_steady)} events/s after the first record")
 
     # -- (c) ---------------------------------------------------------------
-    def run_worker(self, key: str, settings: Settings, *, profile_to: Path | None = None) -> dict:
-        """Start `cluetrain worker`, wait until its saved state covers every record."""
+    def run_worker(self, key: str, settings: Settings, *, profile_to: Path | None = None,
+                   limit: int | None = None) -> dict:
+        """Start settings.workers `cluetrain worker` processes, wait until their saved
+        state covers every record."""
         import psutil
 
         end_offsets = dict(self.replay.end_offsets)
         total = sum(end_offsets.values())
+        if limit is not None:  # only the first `limit` events' share of the records
+            total = round(total * limit / self.input.events)
         progress = broker_mod.StateProgress(settings, self.broker.url)
         spawned = time.monotonic()
-        worker = WorkerProcess(settings, self.broker.url).start()
-        proc = psutil.Process(worker.proc.pid)
+        workers = [WorkerProcess(settings, self.broker.url, n).start() for n in range(1, settings.workers + 1)]
+        worker = workers[0]
+        procs = [psutil.Process(w.proc.pid) for w in workers]
         spy = None
         if profile_to is not None:
             spy = self.start_py_spy(worker.proc.pid, profile_to)
@@ -378,7 +383,7 @@ class Bench:
                 now = time.monotonic()
                 done = sum(min(processed.get(tp, 0), end) for tp, end in end_offsets.items())
                 try:
-                    rss.append((now - spawned, proc.memory_info().rss))
+                    rss.append((now - spawned, sum(proc.memory_info().rss for proc in procs)))
                 except psutil.Error:
                     pass
                 if done and first_t is None:
@@ -387,7 +392,8 @@ class Bench:
                     trace.append((now - spawned, done))
                 if done >= total:
                     break
-                worker.check_alive()
+                for w in workers:
+                    w.check_alive()
                 if now > deadline:
                     raise RuntimeError(f"({key}) timed out: {done} of {total} records")
                 time.sleep(0.05)
@@ -397,14 +403,15 @@ class Bench:
             if spy is not None:
                 self.stop_py_spy(spy)
             progress.close()
-            code = worker.stop()
-        if code not in (0, None):
-            raise RuntimeError(f"({key}) worker exited with {code}: {tail(worker.log_path)}")
+            codes = [w.stop() for w in workers]
+        for w, code in zip(workers, codes):
+            if code not in (0, None):
+                raise RuntimeError(f"({key}) worker exited with {code}: {tail(w.log_path)}")
         return {"spawned": spawned, "first": first_t, "first_done": first_done, "done": done_t, "total": total,
                 "rss": rss, "trace": trace, "threads": threads}
 
-    def worker_part(self, key: str, name: str, run: dict) -> PartResult:
-        events = self.input.events
+    def worker_part(self, key: str, name: str, run: dict, events: int | None = None) -> PartResult:
+        events = events or self.input.events
         total = run["total"]
         steady_events = round(events * (total - run["first_done"]) / total)
         r = PartResult(key, name, events, seconds=run["done"] - run["spawned"],
@@ -414,7 +421,7 @@ class Bench:
         if th:
             wall = run["done"] - run["spawned"]
             r.notes.append(
-                f"worker CPU {th['total'] / wall:.2f} cores over the run: main thread (Faust event loop, all the "
+                f"worker CPU {th['total'] / wall:.2f} cores over the run: main thread (the consume loop: all the "
                 f"processing) {100 * th['main'] / wall:.0f} % busy, other Python threads {th['python'] / wall:.2f} "
                 f"cores, chdb's native threads {th['native'] / wall:.2f} cores")
         quarters = quarter_rates(run["trace"], total, events)
@@ -437,8 +444,8 @@ class Bench:
         conversations = changelog["conversations"]
         r.notes.append(f"state changelog: {changelog['records']:,} records "
                        f"({changelog['records'] / self.input.events:.2f} per event, mean "
-                       f"{changelog['bytes'] / max(1, changelog['records']):,.0f} B), each its own produce "
-                       f"request (producer_max_batch_size=1 on Tansu)")
+                       f"{changelog['bytes'] / max(1, changelog['records']):,.0f} B), produced in batches: one "
+                       f"delivery wait per batch of records")
         self.rss = {"idle_mb": (max(idle) if idle else 0) / 2**20, "peak_mb": max(b for _, b in rss) / 2**20,
                     "end_mb": rss[-1][1] / 2**20, "conversations": conversations, "samples": len(rss),
                     "backend": "embedded chdb (in the worker process)"}
@@ -488,6 +495,40 @@ class Bench:
         finally:
             c.close()
         return {"conversations": len(keys), "records": records, "bytes": size}
+
+    # -- (f), (s) ----------------------------------------------------------
+    def part_f(self) -> None:
+        """The Faust engine (CLUETRAIN_ENGINE=faust) on the first --faust-events records:
+        the engine the bulk loop replaced, measured on the same topics."""
+        n = min(self.args.faust_events, self.input.events)
+        log(f"(f) Faust engine on the first {n:,} events")
+        settings = self.base_settings(app_id="bench-f", clickhouse=str(self.dir / "chdb-f"), engine="faust")
+        with self.measured("f"):
+            run = self.run_worker("f", settings, limit=n)
+        self.results["f"] = r = self.worker_part("f", "cluetrain, Faust engine (agent + table) -> chdb", run,
+                                                 events=n)
+        log(f"(f) {fmt_rate(r.eps_steady)} events/s after the first batch")
+
+    def part_s(self) -> None:
+        """Scaling: 1 then 2 worker processes, both writing to one clickhouse-server
+        (chdb allows one process per data directory)."""
+        from tests.support.clickhouse_server import ClickHouseServer, find_binary
+
+        if not find_binary():
+            raise RuntimeError("(s) needs clickhouse-server")
+        server = ClickHouseServer().start()
+        try:
+            for n in (1, 2):
+                key = f"s{n}"
+                log(f"({key}) {n} worker process(es) -> clickhouse-server")
+                settings = self.base_settings(app_id=f"bench-{key}", clickhouse=server.url_for(f"bench_{key}"),
+                                              workers=n)
+                with self.measured(key):
+                    run = self.run_worker(key, settings)
+                self.results[key] = r = self.worker_part(key, f"cluetrain, {n} worker process(es) -> clickhouse-server", run)
+                log(f"({key}) {fmt_rate(r.eps_steady)} events/s after the first batch")
+        finally:
+            server.stop()
 
     # -- (d) ---------------------------------------------------------------
     def part_d(self) -> None:
@@ -802,7 +843,7 @@ def thread_cpu(pid: int) -> dict | None:
 
 # ------------------------------------------------------------------ output
 
-NAMES_ORDER = ("a", "a'", "b", "c", "d", "e", "p")
+NAMES_ORDER = ("a", "a'", "b", "c", "f", "s1", "s2", "d", "e", "p")
 
 
 def results_table(bench: Bench, parts: list[str]) -> str:
@@ -987,6 +1028,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=None, help="events to generate (default 500000; --quick: 20000)")
     ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 6 s per latency rate, < 3 min")
     ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,d,l,p")
+    ap.add_argument("--faust-events", type=int, default=50_000, help="events part (f) processes (default 50000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--brands", type=int, default=20)
     ap.add_argument("--partitions", type=int, default=4)
