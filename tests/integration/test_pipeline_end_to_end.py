@@ -104,8 +104,9 @@ def broker(tmp_path):
 
 
 def local_settings(tmp_path, broker, target, **kw) -> Settings:
+    kw.setdefault("log_level", os.environ.get("CLUETRAIN_LOG_LEVEL"))
     return Settings.from_env({}, broker=broker.url, broker_profile="local", clickhouse=target,
-                             log_dir=str(tmp_path / "logs"), log_level=os.environ.get("CLUETRAIN_LOG_LEVEL"), **kw)
+                             log_dir=str(tmp_path / "logs"), **kw)
 
 
 def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_stored(tmp_path, broker):

@@ -23,7 +23,7 @@ from cluetrain.streams import local_profile
 from cluetrain.streams.agents.outputs import ClickHouseWriter, encode_alert, encode_dead_letter
 from cluetrain.streams.broker import bootstrap_servers, ensure_topics, state_changelog_topic
 from cluetrain.streams.pipeline import BatchOutput, PipelineProcessor
-from cluetrain.streams.records import RawRecord, normalize_headers
+from cluetrain.streams.records import RawRecord
 from cluetrain.streams.state_store import ChangelogStore, produce
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,10 @@ def producer_config(settings: Settings) -> dict:
 
 
 def to_raw(msg) -> RawRecord:
+    # confluent-kafka already gives headers as a list of (str, bytes): no normalising
+    headers = msg.headers()
     return RawRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                     normalize_headers(msg.headers()))
+                     tuple(headers) if headers else ())
 
 
 class BulkWorker:

@@ -1,0 +1,55 @@
+"""Two bulk workers share the partitions; one is killed with SIGKILL mid-stream and the
+other takes its partitions over: it recovers their state from the changelog, resumes
+at the offsets that state holds, and the tables still equal the reference."""
+from __future__ import annotations
+
+import signal
+import time
+
+import orjson
+import pytest
+
+from cluetrain.runner import WorkerProcess, wait_until_processed
+from cluetrain.sources.generate import generate
+from cluetrain.streams import broker as broker_mod
+from cluetrain.streams.replay import Replayer, arrange, parse_line
+from tests.integration.test_pipeline_end_to_end import assert_tables_equal_reference, local_settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_killed_workers_partitions_move_to_the_other_without_loss_or_double_count(tmp_path,
+                                                                                       clickhouse_server_target):
+    events = generate(17, 16000)
+    with broker_mod.EmbeddedBroker(tmp_path / "logs") as broker:
+        settings = local_settings(tmp_path, broker, clickhouse_server_target, partitions=4, sink_batch_size=500,
+                                  log_level="info")
+        broker_mod.ensure_topics(settings, broker.url)
+        lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
+        with Replayer(settings, broker.url) as replayer:
+            result = replayer.replay(lines)
+        total = sum(result.end_offsets.values())
+        first, second = (WorkerProcess(settings, broker.url, n).start() for n in (1, 2))
+        progress = broker_mod.StateProgress(settings, broker.url)
+        try:
+            deadline = time.monotonic() + 120
+            while True:  # both working, part of the stream done: kill the first
+                done = sum(min(progress.poll().get(tp, 0), end) for tp, end in result.end_offsets.items())
+                both = all(w.log_path.exists() and "assigned partitions [" in w.log_path.read_text()
+                           for w in (first, second))
+                if both and total * 0.2 <= done < total:
+                    break
+                assert done < total, "the stream ended before the kill: make it longer"
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            first.proc.send_signal(signal.SIGKILL)
+            first.proc.wait()
+            wait_until_processed(progress, result.end_offsets, workers=[second], timeout=180)
+        finally:
+            first.stop()
+            assert second.stop() == 0
+            progress.close()
+    log = second.log_path.read_text()
+    assert log.count("assigned partitions [") >= 2, log[-2000:]  # its share, then all four
+    assert "assigned partitions [0, 1, 2, 3]" in log
+    assert_tables_equal_reference(clickhouse_server_target, events)
