@@ -490,7 +490,7 @@ class Bench:
                         continue
                     records += 1
                     size += len(m.value() or b"")
-                    if m.key() and b"|c|" in m.key() and m.value():
+                    if m.key() and b"|c|" in m.key() and b"|c||" not in m.key() and m.value():  # not monitors
                         keys.add(m.key())
         finally:
             c.close()

@@ -78,6 +78,14 @@ def event_row(
 ) -> tuple:
     """A row of `mentions` / `replies` (TABLE_COLUMNS order). `lang` is the stored
     language: the event's, or the detected one ('' if unknown)."""
+    return event_row_at(event, sentiment, lang, late, source_partition, source_offset,
+                        utc_from_s(ingested_at_s), template_keys)
+
+
+def event_row_at(event: Event, sentiment: float, lang: str, late: bool, source_partition: int,
+                 source_offset: int, ingested_at: datetime, template_keys: list[str] | None) -> tuple:
+    """event_row with positional arguments and `ingested_at` already a datetime (the
+    pipeline's hot loop: one datetime per batch)."""
     return (
         event.kind,
         event.event_id,
@@ -95,7 +103,7 @@ def event_row(
         1 if late else 0,
         int(source_partition),
         int(source_offset),
-        utc_from_s(ingested_at_s),
+        ingested_at,
         list(template_keys or ()),
     )
 

@@ -64,6 +64,30 @@ class RawRecord:
         return f"{self.topic}/{self.partition}@{self.offset}"
 
 
+def header_values(headers: tuple[tuple[str, bytes], ...]) -> tuple[int | None, bool, bool, str | None]:
+    """(clock_ms, is_tick, is_final, content_type) as the properties of RawRecord give
+    them (the first header of each name), in one pass: the worker reads all four."""
+    clock = content_type = None
+    tick = final = False
+    seen_clock = seen_type = False
+    for key, value in headers:
+        if key == CLOCK:
+            if not seen_clock:
+                seen_clock = True
+                try:
+                    clock = int(value)
+                except ValueError:
+                    clock = None
+        elif key == TICK:
+            tick = True
+        elif key == FINAL:
+            final = True
+        elif key == CONTENT_TYPE and not seen_type:
+            seen_type = True
+            content_type = value.decode("ascii", "replace")
+    return clock, tick, final, content_type
+
+
 def event_headers(clock_ms: int | None, *, raw_json: bool = False) -> list[tuple[str, bytes]]:
     headers = [] if clock_ms is None else [(CLOCK, str(clock_ms).encode())]
     if raw_json:

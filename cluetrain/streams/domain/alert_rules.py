@@ -31,8 +31,8 @@ def severity(followers: int | None, unanswered: int, negative: int) -> str:
 def alert_row(kind: str, brand: str, conversation_id: str, turn, fired_ms: int) -> dict:
     """The alert for `turn` (a turns.Turn), as the alerts table and topic carry it."""
     suffix = ":warning" if kind == WARNING else ""
-    unanswered, negative, last_text = turn.alert_facts.get(
-        kind, [turn.customer_messages, turn.negative_messages, turn.last_text])
+    unanswered, negative, last_text = turn.facts(kind) or (
+        turn.customer_messages, turn.negative_messages, turn.last_text)
     details = {
         "turn_index": turn.index,
         "link": f"{brand}/{conversation_id}/{turn.index}",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 HOUR = 3600
 BASELINE = 12 * HOUR
+RING_HOURS = 16  # slots of persisted hours of minutes (> the 15 hours a monitor can hold)
 RATE_DROP = "reply_rate_drop"
 SPIKE = "negativity_spike"
 
@@ -43,12 +44,16 @@ class BrandMonitor:
     minutes: dict[int, list[int]] = field(default_factory=dict)
     active: dict[str, dict] = field(default_factory=dict)  # kind -> the open alert
     evaluated_to: int = 0  # change points up to here are done
+    # what changed since the last save (not persisted): the head (active), hours of minutes
+    head_dirty: bool = field(default=True, compare=False, repr=False)
+    dirty_hours: set[int] = field(default_factory=set, compare=False, repr=False)
 
     def observe(self, minute_s: int, counts: dict) -> None:
         values = [int(counts.get("answered_within_sla", 0)), int(counts.get("breached", 0)),
                   int(counts.get("customer:messages", 0)), int(counts.get("customer:negative", 0))]
         if any(values):
             self.minutes[minute_s] = values
+            self.dirty_hours.add(minute_s // HOUR)
 
     def _index(self) -> None:
         """Sorted minutes and prefix sums: each range total is two bisections."""
@@ -83,10 +88,14 @@ class BrandMonitor:
             for t in points:
                 changed += self._evaluate_at(t, rules)
         self.evaluated_to = max(self.evaluated_to, upto)
-        horizon = upto - HOUR - BASELINE - 60  # minutes older than every range: forget them
+        self._forget(upto)
+        return changed
+
+    def _forget(self, upto: int) -> None:
+        """Minutes older than every range still to evaluate play no part: drop them."""
+        horizon = upto - HOUR - BASELINE - 60
         if self.minutes and min(self.minutes) < horizon:
             self.minutes = {m: v for m, v in self.minutes.items() if m >= horizon}
-        return changed
 
     def _evaluate_at(self, t: int, rules: BrandAlertRules) -> list[dict]:
         within, breached, customer, negative = self._sum(t - HOUR, t)
@@ -113,6 +122,7 @@ class BrandMonitor:
     def _transition(self, kind: str, t: int, bad: bool, ok: bool, figures: dict, severity: str) -> list[dict]:
         alert = self.active.get(kind)
         if alert is None and bad:
+            self.head_dirty = True
             alert = self.active[kind] = {
                 "alert_id": f"{self.brand}:{kind}:{t}", "kind": kind, "brand": self.brand, "conversation_id": "",
                 "fired_at": t, "resolved_at": None, "severity": severity,
@@ -120,14 +130,46 @@ class BrandMonitor:
             return [dict(alert)]
         if alert is not None and ok:
             del self.active[kind]
+            self.head_dirty = True
             return [dict(alert, resolved_at=t)]
         return []
 
-    def to_dict(self) -> dict:
-        return {"minutes": [[m, *v] for m, v in sorted(self.minutes.items())], "active": self.active,
-                "evaluated_to": self.evaluated_to}
+    # -- persistence: a head record + one record per hour of minutes, saved when changed.
+    # Hours live in RING_HOURS slots (hour % RING_HOURS): the minutes kept span at most
+    # 15 hours, so a slot is reused only once its old hour is forgotten. evaluated_to is
+    # saved with the head only: every monitor is evaluated to the partition's horizon
+    # at each advance, so on restore it is max(saved, the meta's horizon).
+    def dirty_records(self) -> list[tuple[str, dict]]:
+        """[(key part, record)] of what changed since the last call: the head ("" key
+        part) and hour records ("<slot>"); see partition.PartitionState.take_dirty."""
+        out = []
+        if self.head_dirty:
+            out.append(("", {"monitor": self.brand, "active": self.active, "evaluated_to": self.evaluated_to}))
+        for hour in sorted(self.dirty_hours):
+            start = hour * HOUR
+            rows = [[m, *v] for m, v in sorted(self.minutes.items()) if start <= m < start + HOUR]
+            out.append((str(hour % RING_HOURS), {"monitor": self.brand, "hour": hour, "minutes": rows}))
+        self.head_dirty = False
+        self.dirty_hours.clear()
+        return out
+
+    def load_record(self, d: dict) -> None:
+        """Restore one record of `dirty_records` (any order); then call `loaded`."""
+        if "hour" in d:
+            for row in d["minutes"]:
+                self.minutes[row[0]] = list(row[1:])
+        else:
+            self.active = dict(d["active"])
+            self.evaluated_to = max(self.evaluated_to, int(d["evaluated_to"]))
+        self.head_dirty = False
+
+    def loaded(self, horizon_s: int) -> None:
+        self.evaluated_to = max(self.evaluated_to, horizon_s)
+        self._forget(self.evaluated_to)  # stale hours of reused slots included
+        self.minutes = dict(sorted(self.minutes.items()))
 
     @classmethod
     def from_dict(cls, brand: str, d: dict) -> "BrandMonitor":
+        """The monitor of an older meta record (monitors were inside the meta)."""
         return cls(brand, {row[0]: list(row[1:]) for row in d["minutes"]}, dict(d["active"]),
-                   int(d["evaluated_to"]))
+                   int(d["evaluated_to"]), head_dirty=True, dirty_hours={m // HOUR for m, *_ in d["minutes"]})

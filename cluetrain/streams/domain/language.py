@@ -12,6 +12,7 @@ tweets 98.6% "en". Runs per event on the hot path (~60k texts/s on one core).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 try:  # optional at import time: the stop words alone still give en/fr/und
     import pycld2
@@ -65,8 +66,24 @@ def _cld2(text: str) -> tuple[str, bool]:
     return code, reliable
 
 
+_MEMO_MAX_CHARS = 280  # texts up to this length are cached (tweets; "thanks" and co. repeat)
+_caching = True  # off: every text detected from scratch (same answers: for benches and tests)
+
+
 def detect(text: str) -> str:
     """ISO 639-1 code of `text`'s language, or "und" when there is no evidence."""
+    if _caching and len(text) <= _MEMO_MAX_CHARS:
+        return _detect_memo(text, pycld2)  # the backend in the key: tests swap it
+    return _detect(text)
+
+
+def set_caching(enabled: bool) -> None:
+    global _caching
+    _caching = bool(enabled)
+    _detect_memo.cache_clear()
+
+
+def _detect(text: str) -> str:
     en, fr = stopword_counts(text)
     if pycld2 is None:
         if en == fr:
@@ -83,3 +100,8 @@ def detect(text: str) -> str:
         if en - fr >= STOPWORD_MARGIN:
             return "en"
     return code
+
+
+@lru_cache(maxsize=16384)
+def _detect_memo(text: str, backend) -> str:
+    return _detect(text)

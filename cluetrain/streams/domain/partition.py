@@ -16,17 +16,25 @@ Conversations are pruned only below the horizon of the meta saved *before* them,
 the windows that are not final under any recoverable meta can be rebuilt from the
 contributions the recovered conversations hold (see `restore`). Records below the
 recovered offsets are skipped; events of a conversation that missed its last save are
-applied again (its seen set dedups the rest).
+applied again (its seen ledger dedups the rest: every event_id, kept for good, as
+DESIGN's "a duplicate event_id is processed once" holds at any lateness).
+
+Memory: a worker holds millions of conversations, so each is compact (turns.py,
+ledger.py), and contributions leave memory as soon as a saved meta's horizon passes
+them, changed conversation or not. Brand monitors are saved as their own records, and
+only the parts that changed (state_codec.py lists every record shape).
 """
 from __future__ import annotations
 
 import heapq
+import sys
 from typing import Callable
 from dataclasses import dataclass, field
 
 from cluetrain.streams.domain import alert_rules
 from cluetrain.streams.domain.brand_alerts import BrandAlertRules, BrandMonitor
-from cluetrain.streams.domain.turns import Conversation, Post, Turn, release
+from cluetrain.streams.domain.state_codec import conversation_from_dict, conversation_to_dict, monitor_key
+from cluetrain.streams.domain.turns import Conversation, Post, release
 from cluetrain.streams.domain.windows import Window, WindowBook, minute_of
 
 
@@ -52,13 +60,24 @@ class PartitionState:
         self.clocks: dict[str, int] = {}
         self.finals: set[str] = set()
         self.horizon_s = 0  # windows ending at or before this are final and emitted
-        self.conversations: dict[tuple[str, str], Conversation] = {}  # (brand, conversation_id)
+        # brand -> conversation_id -> Conversation (no (brand, id) tuple kept per conversation)
+        self.conversations: dict[str, dict[str, Conversation]] = {}
         self.windows = WindowBook()
         self.dirty: set[tuple[str, str]] = set()  # conversations to persist
         self._due: list[tuple[int, tuple[str, str]]] = []  # heap of (ms, conversation key) to revisit
         self.meta_dirty = False
         self.next_offsets: dict[str, int] = {}  # input topic -> next offset to process
         self.saved_horizon_s = 0  # horizon of the last meta handed out for saving
+        # heap of (latest contribution minute, conversation key): contributions leave memory
+        # once the saved horizon passes them, whether or not the conversation changes again
+        self._contributed: list[tuple[int, tuple[str, str]]] = []
+
+    def conversation(self, key: tuple[str, str]) -> Conversation | None:
+        by_id = self.conversations.get(key[0])
+        return None if by_id is None else by_id.get(key[1])
+
+    def conversation_count(self) -> int:
+        return sum(map(len, self.conversations.values()))
 
     # -- clock -------------------------------------------------------------
     def observe_clock(self, topic: str, clock_ms: int | None, *, final: bool = False) -> None:
@@ -86,23 +105,37 @@ class PartitionState:
     def add_event(self, event, sentiment: float, record_clock_ms: int | None) -> bool:
         """Buffer an event (or count it late). False if its event_id was already processed."""
         key = (event.brand, event.conversation_id)
-        conv = self.conversations.get(key)
+        conv = self.conversation(key)
         if conv is None:
-            conv = self.conversations[key] = Conversation(event.conversation_id, event.brand)
-        if event.event_id in conv.seen:
+            brand = sys.intern(event.brand)  # one string per brand, not one per conversation
+            key = (brand, event.conversation_id)
+            conv = self.conversations.setdefault(brand, {})[event.conversation_id] = Conversation(
+                event.conversation_id, brand)
+        elif conv.has_seen(event.event_id):
             return False
-        conv.seen.add(event.event_id)
+        conv.mark_seen(event.event_id)
         self.dirty.add(key)
         if self.is_late(event.created_at_ms, record_clock_ms):
             contribution = (minute_of(record_clock_ms - self.lateness_ms), "late_events", 1)
-            conv.contributions.append(contribution)
+            self._contribute(conv, key, [contribution])
             self.windows.add(conv.brand, [contribution])
             return True
-        conv.pending.append(Post(event.created_at_ms, event.event_id, event.kind, event.author_id,
-                                 event.author_role, event.in_reply_to, sentiment, event.author_followers,
-                                 event.text[:alert_rules.MAX_TEXT] if event.is_customer_message else ""))
+        post = Post(event.created_at_ms, event.event_id, event.kind, event.author_id, event.author_role,
+                    event.in_reply_to, sentiment, event.author_followers,
+                    event.text[:alert_rules.MAX_TEXT] if event.is_customer_message else "")
+        if conv.pending is None:
+            conv.pending = [post]
+        else:
+            conv.pending.append(post)
         heapq.heappush(self._due, (event.created_at_ms, key))
         return True
+
+    def _contribute(self, conv: Conversation, key: tuple[str, str], contributions: list) -> None:
+        if conv.contributions is None:
+            conv.contributions = list(contributions)
+        else:
+            conv.contributions.extend(contributions)
+        heapq.heappush(self._contributed, (max(c[0] for c in contributions), key))
 
     # -- watermark ---------------------------------------------------------
     def advance(self) -> Advance:
@@ -116,7 +149,7 @@ class PartitionState:
         while self._due and (self._due[0][0] < wm or (final and self._due[0][0] == wm)):
             touched.add(heapq.heappop(self._due)[1])
         for key in sorted(touched):
-            conv = self.conversations.get(key)
+            conv = self.conversation(key)
             if conv is None:
                 continue
             fold = release(conv, wm, final=final, sla_ms=self.sla_ms_for(conv.brand),
@@ -126,6 +159,8 @@ class PartitionState:
             fresh = [c for c in fold.added if c[0] >= self.horizon_s]
             if fresh:
                 self.windows.add(conv.brand, fresh)
+            if fold.added:
+                heapq.heappush(self._contributed, (max(c[0] for c in fold.added), key))
             out.turns.extend(t.row(conv.brand, conv.conversation_id) for t in fold.changed_turns)
             out.alerts.extend(fold.alerts())
             self.dirty.add(key)
@@ -163,68 +198,74 @@ class PartitionState:
         self.meta_dirty = True
 
     def take_dirty(self) -> tuple[dict[tuple[str, str], dict], dict | None]:
-        """Changed conversations, then the meta record (if changed): save them in this
-        order. Pruning uses the horizon already saved, never the one about to be."""
-        convs = {}
+        """Changed records, then the meta record (if changed): save them in this order.
+
+        Records (see state_codec.py): changed conversations under (brand,
+        conversation_id), then changed parts of brand monitors under ("", "monitor
+        <brand>") and ("", "monitor/<slot> <brand>"). Pruning uses the horizon already
+        saved, never the one about to be."""
+        records = {}
         for key in sorted(self.dirty):
-            conv = self.conversations.get(key)
+            conv = self.conversation(key)
             if conv is None:
                 continue
-            conv.contributions = [c for c in conv.contributions if c[0] >= self.saved_horizon_s]
-            convs[key] = conversation_to_dict(conv)
+            if conv.contributions:
+                conv.contributions = [c for c in conv.contributions if c[0] >= self.saved_horizon_s] or None
+            records[key] = conversation_to_dict(conv)
         self.dirty.clear()
+        for brand in sorted(self.monitors):
+            for part, record in self.monitors[brand].dirty_records():
+                records[monitor_key(brand, part)] = record
         meta = None
         if self.meta_dirty:
             meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s,
-                    "offsets": dict(self.next_offsets),
-                    "monitors": {b: m.to_dict() for b, m in sorted(self.monitors.items())}}
+                    "offsets": dict(self.next_offsets)}
             self.meta_dirty = False
             self.saved_horizon_s = self.horizon_s
-        return convs, meta
+            self._forget_contributions()
+        return records, meta
 
-    def restore(self, meta: dict | None, conversations) -> None:
-        """Rebuild from persisted records: open windows come from the contributions."""
+    def _forget_contributions(self) -> None:
+        """Records saved from now on follow this meta: contributions to windows final
+        under it are never needed again, in memory either."""
+        heap, horizon = self._contributed, self.saved_horizon_s
+        while heap and heap[0][0] < horizon:
+            conv = self.conversation(heapq.heappop(heap)[1])
+            if conv is not None and conv.contributions:
+                conv.contributions = [c for c in conv.contributions if c[0] >= horizon] or None
+
+    def restore(self, meta: dict | None, records) -> None:
+        """Rebuild from persisted records (any order; the latest per key): open windows
+        come from the contributions."""
+        monitor_records = []
         if meta:
             self.clocks = {k: int(v) for k, v in meta["clocks"].items()}
             self.finals = set(meta["finals"])
             self.horizon_s = self.saved_horizon_s = int(meta["horizon_s"])
             self.next_offsets = {k: int(v) for k, v in meta.get("offsets", {}).items()}
+            # previous shape: every monitor inside the meta
             self.monitors = {b: BrandMonitor.from_dict(b, d) for b, d in meta.get("monitors", {}).items()}
-        for data in conversations:
+        for data in records:
+            if "monitor" in data:
+                monitor_records.append(data)
+                continue
             conv = conversation_from_dict(data)
-            conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s]
             key = (conv.brand, conv.conversation_id)
-            self.conversations[key] = conv
-            self.windows.add(conv.brand, conv.contributions)
+            self.conversations.setdefault(conv.brand, {})[conv.conversation_id] = conv
+            if conv.contributions:
+                conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s] or None
+            if conv.contributions:
+                self.windows.add(conv.brand, conv.contributions)
+                heapq.heappush(self._contributed, (max(c[0] for c in conv.contributions), key))
             for ms in (conv.timer_ms(self.warn_fraction), conv.pending_min_ms()):
                 if ms is not None:
                     heapq.heappush(self._due, (ms, key))
+        for data in monitor_records:
+            brand = sys.intern(data["monitor"])
+            monitor = self.monitors.get(brand)
+            if monitor is None:
+                monitor = self.monitors[brand] = BrandMonitor(brand)
+            monitor.load_record(data)
+        for monitor in self.monitors.values():
+            monitor.loaded(self.horizon_s)
         self.windows.dirty.clear()
-
-
-def conversation_to_dict(c: Conversation) -> dict:
-    turn = c.open_turn
-    return {
-        "id": c.conversation_id, "brand": c.brand, "seen": sorted(c.seen),
-        "pending": [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to, p.sentiment,
-                     p.author_followers, p.text] for p in c.pending],
-        "authors": c.customer_authors, "turns": c.turns_opened,
-        "open": None if turn is None else [turn.index, turn.started_ms, turn.deadline_ms, turn.customer_messages,
-                                           turn.breached, turn.customer_id, turn.customer_followers,
-                                           turn.first_sentiment, turn.last_sentiment, turn.negative_messages,
-                                           turn.warned, turn.last_text, turn.alert_facts],
-        "contrib": [list(x) for x in c.contributions],
-    }
-
-
-def conversation_from_dict(d: dict) -> Conversation:
-    o = d["open"]
-    return Conversation(
-        conversation_id=d["id"], brand=d["brand"], seen=set(d["seen"]),
-        pending=[Post(*p) for p in d["pending"]], customer_authors=dict(d["authors"]),
-        turns_opened=d["turns"],
-        open_turn=None if o is None else Turn(*o[:5], customer_id=o[5], customer_followers=o[6],
-                                             first_sentiment=o[7], last_sentiment=o[8], negative_messages=o[9],
-                                             warned=o[10], last_text=o[11], alert_facts=o[12]),
-        contributions=[(int(m), str(k), v) for m, k, v in d["contrib"]],
-    )

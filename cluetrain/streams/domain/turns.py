@@ -10,9 +10,9 @@ answered_late. Every count is a window contribution at the moment it happens.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from cluetrain.streams.domain import alert_rules
+from cluetrain.streams.domain import alert_rules, ledger
 from cluetrain.streams.domain.sentiment import polarity
 from cluetrain.streams.domain.windows import Contribution, minute_of
 
@@ -52,10 +52,26 @@ class Turn:
     last_sentiment: float = 0.0
     negative_messages: int = 0
     warned: bool = False  # early warning fired
-    last_text: str = ""  # last customer text while unanswered, for the alert
-    # kind -> [customer_messages, negative_messages, last_text] when the alert fired: an
-    # alert says what was known at its firing, whatever comes after (deterministic)
-    alert_facts: dict = field(default_factory=dict)
+    last_text: str = ""  # last customer text until the turn is breached (then no alert needs it)
+    # (customer_messages, negative_messages, last_text) when each alert fired: an alert
+    # says what was known at its firing, whatever comes after (deterministic)
+    warning_facts: tuple | None = None
+    ignored_facts: tuple | None = None
+
+    def facts(self, kind: str) -> tuple | None:
+        return self.warning_facts if kind == alert_rules.WARNING else self.ignored_facts
+
+    def keep_facts(self, kind: str) -> None:
+        """Record what is known now for `kind` (once: the first firing stands)."""
+        if self.facts(kind) is not None:
+            return
+        facts = (self.customer_messages, self.negative_messages, self.last_text)
+        if facts == self.warning_facts:  # unchanged since the warning: share it
+            facts = self.warning_facts
+        if kind == alert_rules.WARNING:
+            self.warning_facts = facts
+        else:
+            self.ignored_facts = facts
 
     @property
     def status(self) -> str:
@@ -82,14 +98,24 @@ class Turn:
 
 @dataclass(slots=True)
 class Conversation:
+    """One conversation's state, kept compact (a worker holds millions): empty
+    containers are None, seen ids and customer authors live in one `ledger` bytes."""
     conversation_id: str
     brand: str
-    seen: set[str] = field(default_factory=set)
-    pending: list[Post] = field(default_factory=list)
-    customer_authors: dict[str, str] = field(default_factory=dict)  # event_id -> author_id
+    pending: list[Post] | None = None
     turns_opened: int = 0
     open_turn: Turn | None = None
-    contributions: list[Contribution] = field(default_factory=list)
+    contributions: list[Contribution] | None = None  # to windows not final under the saved meta
+    ledger: bytes | None = None  # see ledger.py: every event_id seen, customer authors applied
+
+    def has_seen(self, event_id: str) -> bool:
+        return ledger.has(self.ledger, event_id)
+
+    def mark_seen(self, event_id: str) -> None:
+        self.ledger = ledger.add(self.ledger, event_id)
+
+    def customer_author(self, event_id: str | None) -> str | None:
+        return None if event_id is None else ledger.author(self.ledger, event_id)
 
     def pending_min_ms(self) -> int | None:
         return min(p.created_at_ms for p in self.pending) if self.pending else None
@@ -101,6 +127,14 @@ class Conversation:
             return None
         warn = alert_rules.warning_ms(turn.started_ms, turn.deadline_ms - turn.started_ms, warn_fraction)
         return warn if warn is not None and not turn.warned else turn.deadline_ms
+
+
+# side counters per is_customer_message: constant strings, not one f-string per contribution
+_SIDE_COUNTERS = {
+    is_customer: (f"{side}:messages", f"{side}:score_sum",
+                  {p: f"{side}:{p}" for p in ("positive", "neutral", "negative")})
+    for is_customer, side in ((True, "customer"), (False, "brand"))
+}
 
 
 class Fold:
@@ -121,7 +155,7 @@ class Fold:
                 for (kind, _), (turn, fired_ms) in self._alerts.items()]
 
     def _alert(self, kind: str, turn: Turn, fired_ms: int) -> None:
-        turn.alert_facts.setdefault(kind, [turn.customer_messages, turn.negative_messages, turn.last_text])
+        turn.keep_facts(kind)
         self._alerts[(kind, turn.index)] = (turn, fired_ms)
 
     def warn_due(self, before_ms: int) -> None:
@@ -149,15 +183,15 @@ class Fold:
             self._count(turn.deadline_ms, "breached")
             self._touch(turn)
             self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
+            turn.last_text = ""  # every alert of the turn has its facts now
 
     def apply(self, post: Post) -> None:
         self.warn_due(post.created_at_ms)
         self.breach_due(post.created_at_ms)
         t = post.created_at_ms
-        side = "customer" if post.is_customer_message else "brand"
-        self._count(t, f"{side}:messages")
-        self._count(t, f"{side}:score_sum", post.sentiment)
-        self._count(t, f"{side}:{polarity(post.sentiment)}")
+        names = _SIDE_COUNTERS[post.is_customer_message]
+        m = minute_of(t)
+        self.added += ((m, names[0], 1), (m, names[1], post.sentiment), (m, names[2][polarity(post.sentiment)], 1))
         if post.is_customer_message:
             self._customer_message(post)
         else:
@@ -166,10 +200,10 @@ class Fold:
     def _customer_message(self, post: Post) -> None:
         c, t = self.c, post.created_at_ms
         self._count(t, "customer_messages")
-        parent_author = c.customer_authors.get(post.in_reply_to or "")
+        parent_author = c.customer_author(post.in_reply_to)
         if post.kind == "reply" and parent_author is not None and parent_author != post.author_id:
             self._count(t, "peer_replies")
-        c.customer_authors[post.event_id] = post.author_id
+        c.ledger = ledger.set_author(c.ledger, post.event_id, post.author_id)
         turn = c.open_turn
         if turn is None:
             turn = c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms,
@@ -180,7 +214,8 @@ class Fold:
         else:
             turn.customer_messages += 1
         turn.last_sentiment = post.sentiment
-        turn.last_text = post.text[:alert_rules.MAX_TEXT]
+        if not turn.breached:  # a breached turn's alerts have their facts already
+            turn.last_text = post.text[:alert_rules.MAX_TEXT]
         if polarity(post.sentiment) == "negative":
             turn.negative_messages += 1
         self._touch(turn)
@@ -224,10 +259,15 @@ def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_m
         if due:
             due.sort(key=lambda p: (p.created_at_ms, p.event_id))
             conversation.pending = [p for p in conversation.pending
-                                    if not (p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms))]
+                                    if not (p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms))
+                                    ] or None
             for post in due:
                 fold.apply(post)
     fold.warn_due(watermark_ms)
     fold.breach_due(watermark_ms)
-    conversation.contributions.extend(fold.added)
+    if fold.added:
+        if conversation.contributions is None:
+            conversation.contributions = fold.added
+        else:
+            conversation.contributions.extend(fold.added)
     return fold
