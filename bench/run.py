@@ -6,7 +6,7 @@ and a peer, in ONE run on the SAME generated input.
     .venv/bin/python bench/run.py --only a,c --events 100000
 
 Parts (`--only` takes a comma list; the input is always generated and replayed once):
-  e  the replay producer alone: cluetrain's Replayer (kafka-python) over the generated
+  e  the replay producer alone: cluetrain's Replayer (confluent-kafka) over the generated
      lines into the input topics of an embedded Tansu broker. Every other part
      consumes these same topics, each with its own consumer group / app id.
   a  raw consume (the ceiling): confluent-kafka consumer, no group, cluetrain's
@@ -307,7 +307,7 @@ class Bench:
             with Replayer(self.settings, self.broker.url) as replayer:
                 self.replay = replayer.replay(self.input.lines)
         r = self.replay
-        res = PartResult("e", "replay producer (Replayer, kafka-python)", r.events, seconds=r.seconds,
+        res = PartResult("e", "replay producer (Replayer, confluent-kafka)", r.events, seconds=r.seconds,
                          seconds_steady=r.seconds)
         res.check = f"{r.events:,} events + {r.ticks:,} ticks -> {self.total_records:,} records"
         self.results["e"] = res

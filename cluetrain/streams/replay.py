@@ -17,9 +17,10 @@ from typing import Callable, Iterable
 import orjson
 
 from cluetrain.settings import Settings
-from cluetrain.streams import codec, records
+from cluetrain.streams import records
 from cluetrain.streams.broker import bootstrap_servers
 from cluetrain.streams.domain.events import BadEvent, Event, validate_record
+from cluetrain.streams.producer import EventEncoder, SourceProducer
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ def arrange(lines: list[InputLine], order: str) -> list[InputLine]:
 
 
 def kafka_producer(broker_url: str):
+    """A kafka-python producer (futures per record), for callers that want them."""
     from kafka import KafkaProducer
 
     return KafkaProducer(
@@ -106,15 +108,24 @@ class Replayer:
 
     def __init__(self, settings: Settings, broker_url: str | None = None, *, producer=None,
                  now_ms: Callable[[], int] | None = None):
-        """`producer` defaults to a KafkaProducer on broker_url; anything with the same
-        send/flush/close interface works (tests use an in-memory broker)."""
+        """`producer` defaults to a SourceProducer (confluent-kafka) on broker_url, whose
+        delivery reports give the end offsets; anything with kafka-python's send (returning
+        a future) / flush / close works too (tests use an in-memory broker)."""
         self.settings = settings
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
-        self.producer = producer if producer is not None else kafka_producer(broker_url)
+        self.producer = producer if producer is not None else SourceProducer(broker_url)
+        self._native = isinstance(self.producer, SourceProducer)
+        if self._native:  # no futures: records go straight to librdkafka's queue
+            self._send = self.producer.send
+        self._encode = EventEncoder().encode
+        self._topic_of = {"mention": settings.topic_mentions, "reply": settings.topic_replies}
+        self._future_ms = settings.max_future_s * 1000
         self.result = ReplayResult()
         self._futures: list = []
         self._last_tick_ms: int | None = None
         self._since_tick = 0
+        self._headers_clock: object = ()  # event_headers(clock) of the last clock: one list per clock
+        self._headers: list = []
 
     def close(self) -> None:
         self.producer.close(timeout=10)
@@ -125,7 +136,7 @@ class Replayer:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _send(self, topic: str, value: bytes, *, key: bytes | None, headers, partition: int | None = None) -> None:
+    def _send(self, topic: str, value: bytes, key: bytes | None, headers, partition: int | None = None) -> None:
         self._futures.append(self.producer.send(topic, value=value, key=key, headers=headers, partition=partition))
         if len(self._futures) >= 20_000:
             self._collect()
@@ -133,6 +144,9 @@ class Replayer:
     def _collect(self) -> None:
         self.producer.flush()
         ends = self.result.end_offsets
+        if self._native:
+            ends.update(self.producer.end_offsets)
+            return
         for fut in self._futures:
             md = fut.get(timeout=30)
             tp = (md.topic, md.partition)
@@ -143,27 +157,29 @@ class Replayer:
         headers = records.tick_headers(clock_ms, final=final)
         for topic in self.settings.input_topics:
             for partition in range(self.settings.partitions):
-                self._send(topic, b"", key=None, headers=headers, partition=partition)
+                self._send(topic, b"", None, headers, partition)
                 self.result.ticks += 1
         self._last_tick_ms = clock_ms
         self._since_tick = 0
 
     def emit(self, line: InputLine, clock: int | None, *, valid: bool) -> None:
         """Send one line stamped with the source clock `clock`."""
-        s = self.settings
-        event = line.event
-        if valid and event is not None:
-            topic = s.topic_mentions if event.kind == "mention" else s.topic_replies
-            self._send(topic, codec.encode_event(event), key=event.brand.encode(),
-                       headers=records.event_headers(clock))
-            self.result.events += 1
+        if valid and line.event is not None:
+            self._emit_event(line.event, clock)
         else:
             # Invalid, or dated in the future: sent as-is, for the worker to dead-letter
             # with the precise reason.
+            s = self.settings
             topic = s.topic_mentions if line.kind_hint == "mention" else s.topic_replies
-            self._send(topic, line.raw, key=line.brand_hint.encode() or None,
-                       headers=records.event_headers(clock, raw_json=True))
+            self._send(topic, line.raw, line.brand_hint.encode() or None,
+                       records.event_headers(clock, raw_json=True))
             self.result.raw_lines += 1
+
+    def _emit_event(self, event: Event, clock: int | None) -> None:
+        if clock != self._headers_clock:
+            self._headers_clock, self._headers = clock, records.event_headers(clock)
+        self._send(self._topic_of[event.kind], self._encode(event), event.brand.encode(), self._headers)
+        self.result.events += 1
 
     def send_line(self, line: InputLine) -> None:
         """Replay clock: the max created_at sent so far (events in the future of both
@@ -171,11 +187,14 @@ class Replayer:
         s = self.settings
         clock = self.result.last_clock_ms
         event = line.event
-        future_limit = max(clock or 0, self._now_ms()) + s.max_future_s * 1000
-        valid = event is not None and event.created_at_ms <= future_limit
-        if valid and (clock is None or event.created_at_ms > clock):
-            clock = self.result.last_clock_ms = event.created_at_ms
-        self.emit(line, clock, valid=valid)
+        if event is not None and (  # the machine's clock is only read when it matters
+                event.created_at_ms <= (clock or 0) + self._future_ms
+                or event.created_at_ms <= max(clock or 0, self._now_ms()) + self._future_ms):
+            if clock is None or event.created_at_ms > clock:
+                clock = self.result.last_clock_ms = event.created_at_ms
+            self._emit_event(event, clock)
+        else:
+            self.emit(line, clock, valid=False)
         self._since_tick += 1
         if clock is not None and (self._last_tick_ms is None or (
                 clock - self._last_tick_ms >= s.tick_interval_s * 1000 and self._since_tick >= s.tick_min_events)):
@@ -186,14 +205,16 @@ class Replayer:
         """Send every line; speed > 0 paces event time at `speed` x wall time."""
         started = time.monotonic()
         first_ms = next((l.event.created_at_ms for l in lines if l.event is not None), None)
+        pace = speed > 0 and first_ms is not None
+        send_line = self.send_line
         for i, line in enumerate(lines):
-            if speed > 0 and line.event is not None and first_ms is not None:
+            if pace and line.event is not None:
                 due = started + (line.event.created_at_ms - first_ms) / 1000 / speed
                 delay = due - time.monotonic()
                 if delay > 0:
                     self.producer.flush()
                     time.sleep(delay)
-            self.send_line(line)
+            send_line(line)
             if progress is not None and i % 1000 == 0:
                 progress(i, len(lines))
         self.finish()
