@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import orjson
 import pytest
@@ -29,6 +27,7 @@ from tests.malformed_inputs import CLOCK_MS, MALFORMED
 from tests.reference import reference, reference_brand_alerts
 from tests.support.ch_tables import (read_rows, read_turns, read_windows, reference_turns_rounded,
                                      reference_windows)
+from tests.support.kill import kill_mid_stream
 from tests.support.paths import DATA
 
 pytestmark = pytest.mark.integration
@@ -161,19 +160,9 @@ def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path
     lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
     with Replayer(settings, broker.url) as replayer:
         result = replayer.replay(lines)
-    total = sum(result.end_offsets.values())
     worker = WorkerProcess(settings, broker.url).start()
     progress = broker_mod.StateProgress(settings, broker.url)
-    deadline = time.monotonic() + 120
-    while True:  # kill once part of the stream is processed
-        done = sum(min(progress.poll().get(tp, 0), end) for tp, end in result.end_offsets.items())
-        if total * 0.15 <= done < total:
-            break
-        assert done < total, "the worker finished before it could be killed: make the stream longer"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    worker.proc.send_signal(signal.SIGKILL)
-    worker.proc.wait()
+    kill_mid_stream(worker, progress, result.end_offsets, at_least=0.15)
     worker = WorkerProcess(settings, broker.url).start()
     try:  # the Faust engine recovers a long changelog one record per request on Tansu: slow
         wait_until_processed(progress, result.end_offsets, workers=[worker], timeout=300)

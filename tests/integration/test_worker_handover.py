@@ -3,9 +3,6 @@ other takes its partitions over: it recovers their state from the changelog, res
 at the offsets that state holds, and the tables still equal the reference."""
 from __future__ import annotations
 
-import signal
-import time
-
 import orjson
 import pytest
 
@@ -13,6 +10,7 @@ from cluetrain.runner import WorkerProcess, wait_until_processed
 from cluetrain.sources.generate import generate
 from cluetrain.streams import broker as broker_mod
 from cluetrain.streams.replay import Replayer, arrange, parse_line
+from tests.support.kill import kill_mid_stream
 from tests.integration.test_pipeline_end_to_end import assert_tables_equal_reference, local_settings
 
 pytestmark = pytest.mark.integration
@@ -28,22 +26,12 @@ def test_a_killed_workers_partitions_move_to_the_other_without_loss_or_double_co
         lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
         with Replayer(settings, broker.url) as replayer:
             result = replayer.replay(lines)
-        total = sum(result.end_offsets.values())
         first, second = (WorkerProcess(settings, broker.url, n).start() for n in (1, 2))
         progress = broker_mod.StateProgress(settings, broker.url)
         try:
-            deadline = time.monotonic() + 120
-            while True:  # both working, part of the stream done: kill the first
-                done = sum(min(progress.poll().get(tp, 0), end) for tp, end in result.end_offsets.items())
-                both = all(w.log_path.exists() and "assigned partitions [" in w.log_path.read_text()
-                           for w in (first, second))
-                if both and total * 0.2 <= done < total:
-                    break
-                assert done < total, "the stream ended before the kill: make it longer"
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-            first.proc.send_signal(signal.SIGKILL)
-            first.proc.wait()
+            kill_mid_stream(first, progress, result.end_offsets, at_least=0.2,  # both working, then kill one
+                            ready=lambda: all(w.log_path.exists() and "assigned partitions [" in w.log_path.read_text()
+                                              for w in (first, second)))
             wait_until_processed(progress, result.end_offsets, workers=[second], timeout=180)
         finally:
             first.stop()
