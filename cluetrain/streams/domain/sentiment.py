@@ -27,7 +27,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from unidecode import unidecode  # a dependency of vadersentiment-fr
+from cluetrain.streams.domain.sentiment_fr import FR_NEG_AFTER, FR_SUBJECTS, but_check, fr_negation_check, unaccent
 
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
@@ -126,12 +126,6 @@ def _vader_class(lang: str):
     return module
 
 
-_FR_NEGATORS = frozenset(("pas", "jamais", "rien", "aucunement", "nullement", "sans", "ni", "aucun", "aucune"))
-_FR_NEG_AFTER = re.compile(r"(?:\b(\w+)\s+)?\b([\w-]+)\s+(?:pas|plus|jamais|point|guère|rien)\b")
-_FR_NO_NEGATE = frozenset(("saoule", "sérieux", "sérieuse", "serieux", "serieuse"))
-_FR_SUBJECTS = frozenset("ne je tu il elle on ça ca ce nous vous ils elles cela".split())
-
-
 class Analyzer:
     """Scores texts of one language. Build once (see `analyzer()`), reuse: it is stateless."""
 
@@ -142,7 +136,7 @@ class Analyzer:
         module = _vader_class(lang)
         self._module = module
         self._vader = module.SentimentIntensityAnalyzer()
-        self._key = (lambda w: _unaccent(w.lower())) if lang == "fr" else str.lower
+        self._key = (lambda w: unaccent(w.lower())) if lang == "fr" else str.lower
         if domain:  # valence 0 removes the word (VADER scores a 0-valence word in CAPS -0.733)
             for word, valence in _lexicon_patch(lang).items():
                 if valence:
@@ -150,7 +144,7 @@ class Analyzer:
                 else:
                     self._vader.lexicon.pop(self._key(word), None)
         if lang == "fr" and negation:
-            self._vader._negation_check = _fr_negation_check
+            self._vader._negation_check = fr_negation_check
         self._emoji = _emoji_valence() if tweet else {}
         self._cues, self._amps, self._sarcasm = _cues(lang) if domain else ([], [], None)
 
@@ -215,11 +209,11 @@ class Analyzer:
 
         def move(m: re.Match) -> str:
             before, word = m.group(1), m.group(2)
-            if before and before.lower() in _FR_SUBJECTS and key(word) in lexicon:
+            if before and before.lower() in FR_SUBJECTS and key(word) in lexicon:
                 return f"{before} pas {word}"  # "je ne aime pas" -> "je ne pas aime"
             return m.group(0)
 
-        return _FR_NEG_AFTER.sub(move, text)
+        return FR_NEG_AFTER.sub(move, text)
 
     def _describe_emoji(self, text: str) -> str:  # what VADER's polarity_scores does first
         emojis = self._vader.emojis
@@ -252,7 +246,7 @@ class Analyzer:
         if self.lang == "en":
             sentiments = vader._but_check(words, sentiments)
         elif self.negation:
-            sentiments = _but_check(words, sentiments, "mais")
+            sentiments = but_check(words, sentiments, "mais")
         return sentiments
 
     def _domain(self, text: str, sentiments: list[float], extra: list[float]) -> None:
@@ -266,29 +260,6 @@ class Analyzer:
             for i, s in enumerate(sentiments):
                 if s > 0:
                     sentiments[i] = -0.5 * s
-
-
-def _unaccent(word: str) -> str:  # as vadersentiment-fr keys its lexicon
-    return word if word.isascii() else unidecode(word)
-
-
-def _but_check(words: list[str], sentiments: list[float], but: str) -> list[float]:
-    """VADER's contrast rule: valences before `but` count half, after it 1.5 times."""
-    lower = [w.lower() for w in words]
-    if but not in lower:
-        return sentiments
-    at = lower.index(but)
-    return [s * 0.5 if i < at else s * 1.5 if i > at else s for i, s in enumerate(sentiments)]
-
-
-def _fr_negation_check(valence, words, start_i, i):
-    """VADER-fr's check without "plus" (a comparative unless after "ne", handled upstream)."""
-    if words[i].lower() in _FR_NO_NEGATE:
-        return valence
-    before = words[i - (start_i + 1)].lower()
-    if before in _FR_NEGATORS or "n't" in before:
-        return valence * -0.74
-    return valence
 
 
 # --- the public functions the pipeline calls ---------------------------------------------
