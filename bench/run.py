@@ -1,7 +1,7 @@
 """Issue 7's measurement harness: cluetrain end to end against its ceiling, its floor
 and a peer, in ONE run on the SAME generated input.
 
-    .venv/bin/python bench/run.py --events 500000          # everything (~45 min on 2 cores)
+    .venv/bin/python bench/run.py --events 500000          # everything (~15 min on 2 cores)
     .venv/bin/python bench/run.py --quick                  # 20k events, smoke check (< 3 min)
     .venv/bin/python bench/run.py --only a,c --events 100000
 
@@ -19,6 +19,10 @@ Parts (`--only` takes a comma list; the input is always generated and replayed o
      worker's saved state) covers every record produced; also from the first saved
      batch (excludes Python start-up and the consumer-group join). Samples the
      worker's RSS; counts the conversations in its state.
+  f  the same worker with CLUETRAIN_ENGINE=faust (Faust agent + table), on the first
+     --faust-events events (default 50k): the engine the bulk loop replaced.
+  s  scaling: the worker with 1, then 2 processes (s1, s2), both to a clickhouse-server
+     (chdb allows one process per data directory).
   d  Quix Streams (the peer): the same per-brand minute counts, stateful, changelog on.
   l  latency: event-to-queryable p50/p99 at steady rates, 60 s each, on one worker:
      `--latency-rate 5000,auto` (auto = half of (c)'s steady rate, one the worker can
@@ -1027,7 +1031,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=None, help="events to generate (default 500000; --quick: 20000)")
     ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 6 s per latency rate, < 3 min")
-    ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,d,l,p")
+    ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,f,s,d,l,p")
     ap.add_argument("--faust-events", type=int, default=50_000, help="events part (f) processes (default 50000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--brands", type=int, default=20)
