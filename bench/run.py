@@ -995,7 +995,7 @@ def render_profile(stacks, events: int, run: PartResult, args, header: list[str]
         "",
         *(header or []),
         f"py-spy {rate_hz} Hz on the `cluetrain worker` process of `bench/run.py` part (p), all threads "
-        f"(the Faust event loop and the ClickHouse writer thread): {events:,} events, {total:,} CPU samples "
+        f"(the bulk engine's consume loop does all the processing): {events:,} events, {total:,} CPU samples "
         f"(~{total / rate_hz:.1f} CPU-s, **{per_event(total):.0f} µs of CPU per event**) plus {idle:,} samples "
         f"of a thread blocked in epoll (waits, left out of the shares). The profiled run did "
         f"{fmt_rate(run.eps_steady)} events/s steady (py-spy --nonblocking shares the 2 cores). py-spy "
@@ -1005,9 +1005,9 @@ def render_profile(stacks, events: int, run: PartResult, args, header: list[str]
         "## By stage",
         "",
         "Each sample is charged to the deepest cluetrain stage on its stack (fastavro under the decoder is "
-        "'decode'; Faust's send_changelog under StateTable.save is 'state persistence'), except logging, "
-        "charged to logging wherever it happens. Samples under no cluetrain stage are Faust/aiokafka: the "
-        "producer's sender tasks, the consumer/stream machinery, the rest.",
+        "'decode'; encode_save under ChangelogStore.save is 'state persistence'), except logging, "
+        "charged to logging wherever it happens. Samples under no cluetrain stage are the interpreter, "
+        "the garbage collector outside a batch, librdkafka's threads and the rest.",
         "",
     ]
     rows = [[name, f"{n:,}", "" if name == IDLE else f"{100 * n / total:.1f} %",
