@@ -61,6 +61,35 @@ def to_raw(msg) -> RawRecord:
                      tuple(headers) if headers else ())
 
 
+class CycleCollector:
+    """The cyclic garbage collector, run on our schedule instead of on allocations.
+
+    Automatic collections rescan the batch's tens of thousands of new objects and, now
+    and then, the whole state heap (millions of objects): measured on 200k events,
+    10,626 events/s with it off against 8,115 with it on, and a full collection after
+    the run found 0 unreachable cycles (the processing makes none: refcounting frees
+    everything). So it is off while the worker runs, and a full collection every
+    `interval_s` frees any cycle a library makes, at ~1 s per million objects.
+    """
+
+    def __init__(self, interval_s: float = 600.0):
+        self.interval_s = interval_s
+        self.last: float | None = None
+        self.found = 0  # unreachable objects the periodic collections freed
+
+    def start(self, now: float) -> None:
+        gc.disable()
+        self.last = now
+
+    def tick(self, now: float) -> bool:
+        if self.last is None or now - self.last < self.interval_s:
+            return False
+        self.found += gc.collect()
+        self.last = now
+        log.debug("periodic garbage collection: %d unreachable objects so far", self.found)
+        return True
+
+
 class BulkWorker:
     def __init__(self, settings: Settings, *, batch_size: int | None = None):
         from confluent_kafka import Consumer, Producer
@@ -77,6 +106,7 @@ class BulkWorker:
         self.writer = ClickHouseWriter(settings)
         self.stopping = False
         self.batches = 0
+        self.collector = CycleCollector()
 
     # -- assignment ----------------------------------------------------------
     def on_assign(self, consumer, tps) -> None:
@@ -106,6 +136,7 @@ class BulkWorker:
             signal.signal(sig, self._stop)
         self.consumer.subscribe(list(self.settings.input_topics), on_assign=self.on_assign,
                                 on_revoke=self.on_revoke, on_lost=self.on_revoke)
+        self.collector.start(time.monotonic())
         try:
             while not self.stopping:
                 messages = self.consumer.consume(num_messages=self.batch_size, timeout=POLL_TIMEOUT_S)
@@ -144,11 +175,7 @@ class BulkWorker:
         self.store.flush()  # topics and state delivered before the offsets move
         self._after_save(out)
         self.batches += 1
-        # What survives a batch is mostly long-lived state (conversations, windows):
-        # collect the batch's young cycles, then move the survivors out of the
-        # collector's reach, so that full collections stop rescanning millions of them.
-        gc.collect(1)
-        gc.freeze()
+        self.collector.tick(time.monotonic())
 
     def _after_save(self, out: BatchOutput) -> None:
         from confluent_kafka import KafkaException, TopicPartition
