@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 def test_a_killed_workers_partitions_move_to_the_other_without_loss_or_double_count(tmp_path,
                                                                                        clickhouse_server_target):
-    events = generate(17, 16000)
+    events = generate(17, 40000)  # long enough for both workers to join before it ends
     with broker_mod.EmbeddedBroker(tmp_path / "logs") as broker:
         settings = local_settings(tmp_path, broker, clickhouse_server_target, partitions=4, sink_batch_size=500,
                                   log_level="info")
