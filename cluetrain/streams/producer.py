@@ -1,4 +1,4 @@
-"""The sources' Kafka producer (confluent-kafka / librdkafka) and their event encoder.
+"""The Kafka producer of the sources and the worker (confluent-kafka) and the event encoder.
 
 `SourceProducer` has the send/flush/close shape of kafka-python's KafkaProducer that
 the Replayer uses, without a future per record: librdkafka batches (linger.ms,
@@ -50,10 +50,11 @@ class SourceProducer:
     """A confluent-kafka Producer with kafka-python's send/flush/close (no futures)."""
 
     def __init__(self, broker_url: str, *, client_id: str = "cluetrain-replay", message_timeout_s: float = 30.0,
-                 connect_timeout_s: float = 15.0, config: dict | None = None):
+                 connect_timeout_s: float = 15.0, config: dict | None = None, purpose: str = "replay"):
         from confluent_kafka import KafkaException, Producer
 
         self.broker_url = broker_url
+        self.purpose = purpose  # what the error messages say failed
         self.message_timeout_s = message_timeout_s
         self.end_offsets: dict[tuple[str, int], int] = {}
         self._errors: list[str] = []
@@ -89,7 +90,7 @@ class SourceProducer:
             first, more = self._errors[0], len(self._errors) - 1
             self._errors.clear()
             extra = f" (and {more} more failed records)" if more else ""
-            raise ProducerError(f"replay to {self.broker_url} failed: record not delivered to {first}{extra}")
+            raise ProducerError(f"{self.purpose} to {self.broker_url} failed: record not delivered to {first}{extra}")
 
     def send(self, topic: str, value: bytes | None = None, key: bytes | None = None, headers=None,
              partition: int | None = None) -> None:
@@ -113,7 +114,7 @@ class SourceProducer:
                 return
             except BufferError:
                 if time.monotonic() > deadline:
-                    raise ProducerError(f"replay to {self.broker_url}: the producer queue stayed full for "
+                    raise ProducerError(f"{self.purpose} to {self.broker_url}: the producer queue stayed full for "
                                         f"{self.message_timeout_s + 10:.0f} s") from None
 
     def flush(self, timeout: float | None = None) -> None:
@@ -123,7 +124,7 @@ class SourceProducer:
         while self._producer.flush(0.2) > 0:
             self._raise_errors()
             if time.monotonic() > deadline:
-                raise ProducerError(f"replay to {self.broker_url}: {len(self._producer)} records not delivered "
+                raise ProducerError(f"{self.purpose} to {self.broker_url}: {len(self._producer)} records not delivered "
                                     f"in {limit:.0f} s")
         self._raise_errors()
 

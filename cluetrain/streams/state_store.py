@@ -11,7 +11,7 @@ The bulk engine sends a whole save as a few produce requests (batched by the cli
 and waits for the deliveries before it commits: one round trip per batch, not one per
 record. Recovery does not trust the broker's end offset (Tansu answers a wrong one
 after multi-record batches): it appends a marker record to each partition, whose
-delivered offset is exact, and reads everything before it.
+delivered offset is exact, and reads everything up to it.
 """
 from __future__ import annotations
 
@@ -76,48 +76,37 @@ class StoreError(RuntimeError):
 
 
 class ChangelogStore:
-    """Saves and recovers partition state through a confluent-kafka producer and consumer."""
+    """Saves and recovers partition state through a SourceProducer and a confluent consumer."""
 
     def __init__(self, topic: str, producer, consumer_factory, *, timeout_s: float = 60.0):
         self.topic = topic
-        self.producer = producer
+        self.producer = producer  # a SourceProducer: queue-full waits, delivery errors, end offsets
         self.consumer_factory = consumer_factory  # () -> a confluent Consumer without a group
         self.timeout_s = timeout_s
-        self.errors: list[str] = []
-
-    def on_delivery(self, err, msg) -> None:
-        if err is not None:
-            self.errors.append(str(err))
 
     def save(self, partition: int, records: Records, meta: dict | None) -> int:
-        """Queue one save (call `flush` before committing offsets); returns records queued."""
+        """Queue one save (flush the producer before committing offsets); returns records queued."""
         pairs = encode_save(partition, records, meta)
         for key, value in pairs:
-            produce(self.producer, self.topic, key, value, partition, self.on_delivery)
+            self.producer.send(self.topic, value, key, partition=partition)
         return len(pairs)
 
-    def flush(self) -> None:
-        """Wait until every queued record is delivered; raise if any was not."""
-        remaining = self.producer.flush(self.timeout_s)
-        if remaining:
-            raise StoreError(f"{remaining} state records not delivered to {self.topic} after {self.timeout_s:.0f} s")
-        if self.errors:
-            first, self.errors = self.errors[0], []
-            raise StoreError(f"cannot write state to {self.topic}: {first}")
-
     def recover(self, partitions) -> dict[int, tuple[dict | None, list[dict]]]:
-        """The saved state of each partition: everything written before our marker."""
+        """The saved state of each partition: everything written up to our marker."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
         partitions = sorted(set(partitions))
         if not partitions:
             return {}
-        ends = self._append_markers(partitions)
+        for p in partitions:  # its delivered offset is exact, unlike Tansu's end offset
+            self.producer.send(self.topic, b"", marker_key(p), partition=p)
+        self.producer.flush(self.timeout_s)
+        ends = {p: self.producer.end_offsets[(self.topic, p)] for p in partitions}  # the marker's + 1
         images = {p: PartitionImage(p) for p in partitions}
         consumer = self.consumer_factory()
         try:
             consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
-            pending = {p for p in partitions if ends[p] > 0}
+            pending = set(partitions)
             deadline = time.monotonic() + self.timeout_s
             while pending:
                 if time.monotonic() > deadline:
@@ -126,37 +115,11 @@ class ChangelogStore:
                     if msg.error():
                         raise StoreError(f"cannot read state from {self.topic}: {msg.error()}")
                     p = msg.partition()
-                    if p not in pending:
+                    if p not in pending or msg.offset() >= ends[p]:
                         continue
-                    if msg.offset() < ends[p]:
-                        images[p].apply(msg.key(), msg.value())
-                    if msg.offset() >= ends[p]:
+                    images[p].apply(msg.key(), msg.value())
+                    if msg.offset() == ends[p] - 1:
                         pending.discard(p)
         finally:
             consumer.close()
         return {p: image.state() for p, image in images.items()}
-
-    def _append_markers(self, partitions) -> dict[int, int]:
-        ends: dict[int, int] = {}
-
-        def delivered(err, msg) -> None:
-            if err is not None:
-                self.errors.append(str(err))
-            else:
-                ends[msg.partition()] = msg.offset()
-
-        for p in partitions:
-            produce(self.producer, self.topic, marker_key(p), b"", p, delivered)
-        self.flush()
-        return ends
-
-
-def produce(producer, topic: str, key: bytes, value: bytes, partition: int | None, on_delivery) -> None:
-    """producer.produce (partition None: by key), waiting for room when the client's queue is full."""
-    kwargs = {} if partition is None else {"partition": partition}
-    while True:
-        try:
-            producer.produce(topic, value=value, key=key, on_delivery=on_delivery, **kwargs)
-            return
-        except BufferError:
-            producer.poll(0.05)

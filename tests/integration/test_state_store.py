@@ -6,11 +6,11 @@ recovery reads up to a marker record instead, so every saved record comes back.
 from __future__ import annotations
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from cluetrain.settings import Settings
 from cluetrain.streams import broker as broker_mod
-from cluetrain.streams.agents.bulk_worker import consumer_config, producer_config
+from cluetrain.streams.agents.bulk_worker import consumer_config, worker_producer
 from cluetrain.streams.state_store import ChangelogStore
 
 pytestmark = pytest.mark.integration
@@ -21,10 +21,11 @@ def store(tmp_path):
     with broker_mod.EmbeddedBroker(tmp_path / "logs") as broker:
         settings = Settings.from_env({}, broker=broker.url, broker_profile="local", partitions=2)
         broker_mod.ensure_topics(settings, broker.url)
-        producer = Producer(producer_config(settings))
+        producer = worker_producer(settings)
         yield ChangelogStore(broker_mod.state_changelog_topic(settings), producer,
                              lambda: Consumer(consumer_config(settings, **{"group.id": "test-recovery"})),
                              timeout_s=30), settings
+        producer.close(10)
 
 
 def test_recovery_returns_the_latest_value_of_every_record_across_batched_saves(store):
@@ -33,7 +34,7 @@ def test_recovery_returns_the_latest_value_of_every_record_across_batched_saves(
         records = {("brand", f"c{i}"): {"id": f"c{i}", "v": version} for i in range(2000)}
         store.save(0, records, {"offsets": {"mentions": 1000 * (version + 1)}, "v": version})
         store.save(1, {("brand", "only"): {"id": "only", "v": version}}, None)
-        store.flush()
+        store.producer.flush()
     recovered = store.recover([0, 1])
     meta, records = recovered[0]
     assert meta == {"offsets": {"mentions": 3000}, "v": 2}
@@ -45,7 +46,7 @@ def test_recovery_needs_the_marker_because_the_broker_end_offset_is_wrong(store)
     """Documents the quirk the marker works around (if Tansu fixes it, this fails: drop the note)."""
     store, settings = store
     store.save(0, {("b", f"c{i}"): {"i": i} for i in range(500)}, {"offsets": {}})
-    store.flush()
+    store.producer.flush()
     consumer = Consumer(consumer_config(settings, **{"group.id": "probe"}))
     try:
         low, high = consumer.get_watermark_offsets(TopicPartition(store.topic, 0), timeout=10)

@@ -24,8 +24,9 @@ from cluetrain.streams import local_profile
 from cluetrain.streams.agents.outputs import ClickHouseWriter, encode_alert, encode_dead_letter
 from cluetrain.streams.broker import bootstrap_servers, ensure_topics, state_changelog_topic
 from cluetrain.streams.pipeline import BatchOutput, PipelineProcessor
-from cluetrain.streams.records import RawRecord
-from cluetrain.streams.state_store import ChangelogStore, produce
+from cluetrain.streams.records import RawRecord, normalize_headers
+from cluetrain.streams.producer import SourceProducer
+from cluetrain.streams.state_store import ChangelogStore
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 0.2  # longest wait for a batch to fill: bounds the added latency
@@ -49,16 +50,16 @@ def consumer_config(settings: Settings, **extra) -> dict:
     return config
 
 
-def producer_config(settings: Settings) -> dict:
-    return {"bootstrap.servers": bootstrap_servers(settings.broker), "linger.ms": 2, "acks": "all",
-            "enable.idempotence": False, "batch.num.messages": 10_000, "queue.buffering.max.messages": 500_000}
+def worker_producer(settings: Settings) -> SourceProducer:
+    # the loop waits for each batch's deliveries: a short linger
+    return SourceProducer(settings.broker, client_id=f"{settings.app_id}-worker", config={"linger.ms": 2},
+                          purpose="worker output")
 
 
 def to_raw(msg) -> RawRecord:
-    # confluent-kafka already gives headers as a list of (str, bytes): no normalising
-    headers = msg.headers()
+    # normalize_headers: a header may come with a None value (bad input, not a crash)
     return RawRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                     tuple(headers) if headers else ())
+                     normalize_headers(msg.headers()))
 
 
 class CycleCollector:
@@ -92,11 +93,11 @@ class CycleCollector:
 
 class BulkWorker:
     def __init__(self, settings: Settings, *, batch_size: int | None = None):
-        from confluent_kafka import Consumer, Producer
+        from confluent_kafka import Consumer
 
         self.settings = settings
         self.batch_size = batch_size or settings.sink_batch_size
-        self.producer = Producer(producer_config(settings))
+        self.producer = worker_producer(settings)
         self.consumer = Consumer(consumer_config(settings))
         self.store = ChangelogStore(
             state_changelog_topic(settings), self.producer,
@@ -144,7 +145,7 @@ class BulkWorker:
                     self.handle(messages)
         finally:
             self.consumer.close()
-            self.producer.flush(10)
+            self.producer.close(10)
             self.writer.close()
         return 0
 
@@ -165,14 +166,12 @@ class BulkWorker:
         self.writer.write(out.rows)
         s = self.settings
         for alert in out.alerts:
-            produce(self.producer, s.topic_alerts, alert["brand"].encode(), encode_alert(alert), None,
-                    self.store.on_delivery)
+            self.producer.send(s.topic_alerts, encode_alert(alert), alert["brand"].encode())
         for dl in out.dead_letters:
-            produce(self.producer, s.topic_dead_letters, dl.source_topic.encode(), encode_dead_letter(dl), None,
-                    self.store.on_delivery)
+            self.producer.send(s.topic_dead_letters, encode_dead_letter(dl), dl.source_topic.encode())
         for partition, (state_records, meta) in out.state.items():
             self.store.save(partition, state_records, meta)
-        self.store.flush()  # topics and state delivered before the offsets move
+        self.producer.flush()  # topics and state delivered before the offsets move
         self._after_save(out)
         self.batches += 1
         self.collector.tick(time.monotonic())
@@ -183,9 +182,9 @@ class BulkWorker:
         for (topic, partition), offset in out.gaps.items():
             log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
             self.consumer.seek(TopicPartition(topic, partition, offset))
+        partitions = self.processor.partitions
         offsets = [TopicPartition(topic, p, offset) for p in out.state
-                   for topic, offset in self.processor.partitions[p].next_offsets.items()
-                   if p in self.processor.partitions]
+                   for topic, offset in partitions[p].next_offsets.items()]
         if offsets:
             try:
                 self.consumer.commit(offsets=offsets, asynchronous=True)
