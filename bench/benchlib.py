@@ -1,5 +1,5 @@
 """Pure helpers of the measurement harness (bench/run.py); unit-tested in
-tests/unit/test_bench_benchlib.py. No Kafka, no ClickHouse, no processes here."""
+tests/bench/test_benchlib.py. No Kafka, no ClickHouse, no processes here."""
 from __future__ import annotations
 
 import bisect
@@ -194,24 +194,24 @@ PERSISTENCE = "state persistence (conversations + meta to the changelog)"
 # (category, file substrings, function names (last dotted part); empty = any function)
 CATEGORY_RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("ClickHouse write (sink, chdb insert)", ("cluetrain/sinks/",), ()),
-    ("ClickHouse write (sink, chdb insert)", ("pipeline_agent.py", "agents/outputs.py"), ("write", "open")),
-    (PERSISTENCE, ("pipeline_agent.py",), ("save", "_put", "load")),
-    (PERSISTENCE, ("streams/state_store.py", "domain/state_codec.py", "domain/ledger.py"), ()),
-    ("alert and dead-letter records (Avro)", ("dead_letter_alert_codec.py",), ()),
-    ("alert and dead-letter records (Avro)", ("agents/outputs.py",), ("encode_alert", "encode_dead_letter")),
-    ("bulk loop: consume (librdkafka -> Python messages)", ("agents/bulk_worker.py",), ("run",)),
-    ("bulk loop: batch handling, GC collect + freeze", ("agents/bulk_worker.py",), ("handle",)),
-    (PERSISTENCE, ("cluetrain/streams/domain/",),
+    ("ClickHouse write (sink, chdb insert)", ("engines/faust_agent.py", "sinks/clickhouse_writer.py"), ("write", "open")),
+    (PERSISTENCE, ("engines/faust_agent.py",), ("save", "_put", "load")),
+    (PERSISTENCE, ("state/changelog.py", "domain/state_codec.py", "domain/ledger.py"), ()),
+    ("alert and dead-letter records (Avro)", ("codec/outputs.py",), ()),
+    ("alert and dead-letter records (Avro)", ("sinks/clickhouse_writer.py",), ("encode_alert", "encode_dead_letter")),
+    ("bulk loop: consume (librdkafka -> Python messages)", ("engines/bulk.py",), ("run",)),
+    ("bulk loop: batch handling, GC collect + freeze", ("engines/bulk.py",), ("handle",)),
+    (PERSISTENCE, ("cluetrain/domain/", "cluetrain/text/",),
      ("take_dirty", "restore", "to_dict", "from_dict", "conversation_to_dict", "conversation_from_dict")),
-    ("decode + validate (fastavro, codec)", ("streams/codec.py", "streams/ingest.py", "domain/events.py"), ()),
-    ("record adaptation (to_raw, headers)", ("pipeline_agent.py", "agents/bulk_worker.py"), ("to_raw",)),
-    ("record adaptation (to_raw, headers)", ("streams/records.py",), ()),
-    ("sentiment (VADER + lexicon)", ("domain/sentiment.py",), ()),
-    ("language detection", ("domain/language.py",), ()),
-    ("voice / MinHash template keys", ("domain/voice.py",), ()),
+    ("decode + validate (fastavro, codec)", ("codec/wire.py", "processing/decode.py", "domain/events.py"), ()),
+    ("record adaptation (to_raw, headers)", ("engines/faust_agent.py", "engines/bulk.py"), ("to_raw",)),
+    ("record adaptation (to_raw, headers)", ("codec/headers.py",), ()),
+    ("sentiment (VADER + lexicon)", ("text/sentiment.py",), ()),
+    ("language detection", ("text/language.py",), ()),
+    ("voice / MinHash template keys", ("text/voice.py",), ()),
     (STATE, ("domain/partition.py", "domain/turns.py", "domain/windows.py", "domain/alert_rules.py",
              "domain/brand_alerts.py"), ()),
-    ("row building (tables, pipeline rows)", ("streams/pipeline.py",), ("turn_row", "reciprocity_row",
+    ("row building (tables, pipeline rows)", ("processing/processor.py",), ("turn_row", "reciprocity_row",
                                                                          "sentiment_row", "add_row")),
     ("row building (tables, pipeline rows)", ("sinks/tables.py",), ()),
 ]

@@ -25,8 +25,8 @@ import avro.io  # noqa: E402
 import avro.schema  # noqa: E402
 from fastavro import schemaless_reader, schemaless_writer  # noqa: E402
 
-from cluetrain.streams import codec, schemas  # noqa: E402
-from cluetrain.streams.domain.events import Event  # noqa: E402
+from cluetrain.codec import wire as codec, schemas  # noqa: E402
+from cluetrain.domain.events import Event  # noqa: E402
 
 WORDS = ("merci", "toujours", "pas", "de", "réponse", "thanks", "still", "waiting", "order", "#fail",
          "😡", "🙏", "livraison", "refund", "please", "help", "@acme", "bonjour", "ça", "marche")

@@ -28,8 +28,8 @@ import orjson
 import psutil
 
 from cluetrain.settings import Settings
-from cluetrain.streams.domain.events import Event
-from cluetrain.streams.domain.partition import PartitionState
+from cluetrain.domain.events import Event
+from cluetrain.domain.partition import PartitionState
 
 T0 = 1_767_600_000_000  # 2026-01-05 08:00 UTC, ms
 CUSTOMER_TEXTS = [

@@ -7,7 +7,7 @@ The textbook Faust way of counting per brand and event-time minute: an agent ove
 both input topics, `async for event in stream.events()`, decode the Avro value with
 cluetrain's decoder, `counts[brand|minute] += 1` on a Faust Table (in-memory store,
 changelog topic on, so every update is also a changelog record). Clock ticks are
-skipped. Same app configuration as the cluetrain worker (cluetrain/streams/app.py),
+skipped. Same app configuration as the cluetrain worker (cluetrain/engines/faust_app.py),
 including the Tansu workarounds of local_profile.py when --local-profile is given
 (producer_max_batch_size=1, short session timeout).
 
@@ -32,8 +32,9 @@ import faust  # noqa: E402
 
 from bench.benchlib import minute_key  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.streams import codec, local_profile  # noqa: E402
-from cluetrain.streams.records import CLOCK, CONTENT_TYPE, TICK, normalize_headers  # noqa: E402
+from cluetrain.codec import wire as codec
+from cluetrain.kafka import local_profile  # noqa: E402
+from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK, normalize_headers  # noqa: E402
 
 
 def build(args) -> faust.App:

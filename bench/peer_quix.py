@@ -32,8 +32,8 @@ from quixstreams.models.serializers import Deserializer  # noqa: E402
 from quixstreams.models.topics.manager import TopicManager  # noqa: E402
 
 from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.streams import codec  # noqa: E402
-from cluetrain.streams.records import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
+from cluetrain.codec import wire as codec  # noqa: E402
+from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
 
 TICK_VALUE = {"tick": True}
 

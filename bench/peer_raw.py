@@ -24,8 +24,8 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 
 from bench.benchlib import minute_key  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.streams import codec  # noqa: E402
-from cluetrain.streams.records import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
+from cluetrain.codec import wire as codec  # noqa: E402
+from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
 
 
 class Counter:

@@ -39,7 +39,7 @@ import orjson  # noqa: E402
 
 from cluetrain.settings import Settings  # noqa: E402
 from cluetrain.sources.generate import generate  # noqa: E402
-from cluetrain.streams import pipeline  # noqa: E402
+from cluetrain.processing import processor as pipeline  # noqa: E402
 from tests.support.pipeline_driver import replay_to_memory  # noqa: E402
 
 BATCH = 1000
@@ -77,7 +77,7 @@ def set_caches(enabled: bool) -> None:
 
 def clear_caches() -> None:
     """Start each round cold, so rounds are comparable (lru caches of the domain modules)."""
-    from cluetrain.streams.domain import sentiment, voice
+    from cluetrain.text import sentiment, voice
     for fn in (getattr(sentiment, "_cached", None), getattr(voice, "_shingle_hashes", None)):
         if fn is not None and hasattr(fn, "cache_clear"):
             fn.cache_clear()

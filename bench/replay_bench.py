@@ -11,7 +11,7 @@ events / ReplayResult.seconds, the number part (e) reports.
 
 --profile PATH  runs the replay under cProfile, prints the top functions and a
                 breakdown (encode / headers / producer / replay loop), saves PATH.
---ref REV       also times cluetrain/streams/replay.py as committed in REV (git show),
+--ref REV       also times cluetrain/sources/replay.py as committed in REV (git show),
                 alternating with the working tree's, run by run: before/after on the
                 same machine state (the machine is shared and noisy).
 --verify        reads every record back (confluent-kafka consumer) and checks it
@@ -38,9 +38,9 @@ import orjson  # noqa: E402
 
 from cluetrain.settings import Settings  # noqa: E402
 from cluetrain.sources.generate import generate  # noqa: E402
-from cluetrain.streams import broker as broker_mod  # noqa: E402
-from cluetrain.streams import codec, records  # noqa: E402
-from cluetrain.streams.replay import Replayer, arrange, parse_line  # noqa: E402
+from cluetrain.kafka import broker as broker_mod  # noqa: E402
+from cluetrain.codec import wire as codec, headers as records  # noqa: E402
+from cluetrain.sources.replay import Replayer, arrange, parse_line  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -68,7 +68,7 @@ STAGES = [
         "producer.py:encode", "producer.py:_str", "producer.py:_long", "producer.py:_uvarint",
         "producer.py:_varint", "producer.py:_remember", "codec.py:encode_event", "avro_single_object.py",
         "fastavro", "<method 'encode' of 'str'", "<method 'join' of 'bytes'", "<method 'get' of 'dict'")),
-    ("headers (records.event_headers / tick_headers)", ("cluetrain/streams/records.py",)),
+    ("headers (records.event_headers / tick_headers)", ("cluetrain/codec/headers.py",)),
     ("producer (produce, delivery reports, poll/flush)", (
         "producer.py", "kafka/", "cimpl", "<method 'topic' of", "<method 'partition' of", "<method 'offset' of")),
 ]
@@ -153,10 +153,10 @@ def load_ref(rev: str):
     import subprocess
     import types
 
-    source = subprocess.run(["git", "show", f"{rev}:cluetrain/streams/replay.py"], cwd=ROOT, check=True,
+    source = subprocess.run(["git", "show", f"{rev}:cluetrain/sources/replay.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
     module = types.ModuleType(f"replay_{rev}")
-    module.__file__ = f"<{rev}:cluetrain/streams/replay.py>"
+    module.__file__ = f"<{rev}:cluetrain/sources/replay.py>"
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module

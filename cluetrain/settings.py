@@ -200,7 +200,7 @@ class Settings:
 
     def brand_alert_rules(self, brand: str | None = None):
         """The brand-level alert thresholds, with the brand's overrides if any."""
-        from cluetrain.streams.domain.brand_alerts import BrandAlertRules
+        from cluetrain.domain.brand_alerts import BrandAlertRules
 
         values = {name: getattr(self, name) for name in BRAND_ALERT_SETTINGS}
         values.update(self.brand_alerts.get(brand, {}) if brand else {})

@@ -6,7 +6,7 @@ MALFORMED: list of (name, topic_kind, payload, content_type, expected reason sub
   (the default), "application/json" for a raw JSON line;
 - payload: the record value.
 
-Reused by tests/unit/test_codec.py (codec.decode_event) and by the end-to-end test
+Reused by tests/unit/codec/test_wire.py (codec.decode_event) and by the end-to-end test
 (produced to the real topics, each must come out as a dead letter whose reason contains
 the substring). Decode with clock_ms=CLOCK_MS, or produce with a `cluetrain-clock`
 header: the "created_at_far_future" case is dated FUTURE_CREATED_AT (2099-12-31), more
@@ -21,7 +21,7 @@ import random
 
 from fastavro import schemaless_writer
 
-from cluetrain.streams import codec, schemas
+from cluetrain.codec import wire as codec, schemas
 
 CLOCK_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 FUTURE_CREATED_AT = "2099-12-31T00:00:00Z"
@@ -62,7 +62,7 @@ def avro_body(rec: dict, schema_name: str = "mention") -> bytes:
     """The bare Avro body (no single-object header) of a JSON-style record."""
     rec = dict(rec)
     if isinstance(rec.get("created_at"), str):
-        from cluetrain.streams.domain.events import parse_rfc3339_ms
+        from cluetrain.domain.events import parse_rfc3339_ms
         rec["created_at"] = parse_rfc3339_ms(rec["created_at"])
     buf = io.BytesIO()
     schemaless_writer(buf, schemas.get(schema_name).wire, rec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict
 
-from cluetrain.streams.domain.events import validate_record
+from cluetrain.domain.events import validate_record
 
 COUNTERS = ("customer_messages", "turns_opened", "brand_replies", "employee_replies", "peer_replies",
             "answered", "answered_within_sla", "answered_late", "breached", "latency_sum_s", "late_events")
@@ -136,7 +136,7 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
 def reference_brand_alerts(windows: dict, sentiment: dict, *, end_watermark_ms: int, rules) -> dict:
     """Brand alerts by brute force: every minute end, from each brand's first window to
     the last final minute, with the rules' thresholds and hysteresis (see
-    cluetrain/streams/domain/brand_alerts.py for the definitions)."""
+    cluetrain/domain/brand_alerts.py for the definitions)."""
     horizon = end_watermark_ms // 60_000 * 60
     per_brand: dict = defaultdict(dict)
     for (brand, minute), counts in windows.items():

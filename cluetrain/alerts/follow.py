@@ -25,9 +25,9 @@ from typing import Any, Mapping, TextIO
 from cluetrain.alerts import render
 from cluetrain.alerts.webhook import DeliveryResult, WebhookNotifier
 from cluetrain.settings import Settings, SettingsError
-from cluetrain.streams import codec
-from cluetrain.streams.broker import bootstrap_servers
-from cluetrain.streams.processes import ProcessError
+from cluetrain.codec import wire as codec
+from cluetrain.kafka.broker import bootstrap_servers
+from cluetrain.runtime.processes import ProcessError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import base64
 import hashlib
 from datetime import datetime, timezone
 
-from ..streams.domain.events import Event
+from cluetrain.domain.events import Event
 
 _EVENT_COLUMNS = (
     "kind", "event_id", "conversation_id", "in_reply_to", "brand", "author_id",

@@ -57,7 +57,7 @@ from datetime import datetime, timezone
 
 from cluetrain.sources.generate_conversations import conversation_writer
 from cluetrain.sources.generate_profiles import DIURNAL, DIURNAL_MEAN, brand_profiles
-from cluetrain.streams.domain.events import parse_rfc3339_ms
+from cluetrain.domain.events import parse_rfc3339_ms
 
 DEFAULT_START = "2026-01-05T08:00:00Z"
 

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 
 from cluetrain.sources.twcs_csv import COLUMNS, Tweet, read_tweets
 from cluetrain.sources.twcs_signatures import BRAND_STYLES, find_signature
-from cluetrain.streams.domain.events import format_rfc3339
+from cluetrain.domain.events import format_rfc3339
 
 __all__ = ["BRAND_STYLES", "COLUMNS", "TwcsImport", "find_signature", "import_twcs", "main"]
 

@@ -17,9 +17,9 @@ import pytest
 from cluetrain.alerts.follow import follow_alerts
 from cluetrain.alerts.webhook import WebhookNotifier
 from cluetrain.settings import Settings
-from cluetrain.streams import codec
-from cluetrain.streams.broker import EmbeddedBroker, bootstrap_servers, committed_offsets, ensure_topics
-from cluetrain.streams.processes import ProcessError
+from cluetrain.codec import wire as codec
+from cluetrain.kafka.broker import EmbeddedBroker, bootstrap_servers, committed_offsets, ensure_topics
+from cluetrain.runtime.processes import ProcessError
 from tests.integration.test_webhook_delivery import FIRED_MS, SECRET, HookServer, alert
 from tests.support.paths import ROOT
 

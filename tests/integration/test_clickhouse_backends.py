@@ -15,7 +15,7 @@ from cluetrain.sinks.backends import ClickHouseError, open_backend
 from cluetrain.sinks.migrate import apply_migrations, list_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS, dead_letter_row, event_row
 from cluetrain.sinks.writer import ClickHouseSink
-from cluetrain.streams.domain.events import Event
+from cluetrain.domain.events import Event
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 import pytest
 
 from cluetrain.settings import Settings
-from cluetrain.streams import codec
-from cluetrain.streams.broker import EmbeddedBroker, bootstrap_servers, ensure_topics
-from cluetrain.streams.live import LiveSource
-from cluetrain.streams.replay import parse_line
-from cluetrain.runner import WorkerProcess
+from cluetrain.codec import wire as codec
+from cluetrain.kafka.broker import EmbeddedBroker, bootstrap_servers, ensure_topics
+from cluetrain.sources.live import LiveSource
+from cluetrain.sources.replay import parse_line
+from cluetrain.cli.run import WorkerProcess
 
 pytestmark = pytest.mark.integration
 

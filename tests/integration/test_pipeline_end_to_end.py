@@ -18,11 +18,11 @@ from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
 from cluetrain.sources.jsonl import write_jsonl
 from cluetrain.sources.twcs import import_twcs
-from cluetrain.streams import broker as broker_mod
-from cluetrain.streams import codec, records
-from cluetrain.streams.domain.events import parse_rfc3339_ms, validate_record
-from cluetrain.streams.replay import Replayer, arrange, parse_line
-from cluetrain.runner import WorkerProcess, wait_until_processed
+from cluetrain.kafka import broker as broker_mod
+from cluetrain.codec import wire as codec, headers as records
+from cluetrain.domain.events import parse_rfc3339_ms, validate_record
+from cluetrain.sources.replay import Replayer, arrange, parse_line
+from cluetrain.cli.run import WorkerProcess, wait_until_processed
 from tests.malformed_inputs import CLOCK_MS, MALFORMED
 from tests.reference import reference, reference_brand_alerts
 from tests.support.ch_tables import (read_rows, read_turns, read_windows, reference_turns_rounded,
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.integration
 
 
 def score(event):
-    from cluetrain.streams.domain import language, sentiment
+    from cluetrain.text import language, sentiment
 
     return sentiment.score(event.text, event.lang or language.detect(event.text))
 

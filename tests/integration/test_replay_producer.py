@@ -12,10 +12,11 @@ from kafka.partitioner.default import murmur2
 
 from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
-from cluetrain.streams import broker as broker_mod
-from cluetrain.streams import processes, records
-from cluetrain.streams.producer import ProducerError, SourceProducer
-from cluetrain.streams.replay import Replayer, arrange, parse_line
+from cluetrain.kafka import broker as broker_mod
+from cluetrain.runtime import processes
+from cluetrain.codec import headers as records
+from cluetrain.kafka.producer import ProducerError, SourceProducer
+from cluetrain.sources.replay import Replayer, arrange, parse_line
 from tests.support.memory_broker import MemoryBroker
 
 pytestmark = pytest.mark.integration

@@ -9,9 +9,9 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from cluetrain.settings import Settings
-from cluetrain.streams import broker as broker_mod
-from cluetrain.streams.agents.bulk_worker import consumer_config, worker_producer
-from cluetrain.streams.state_store import ChangelogStore
+from cluetrain.kafka import broker as broker_mod
+from cluetrain.engines.bulk import consumer_config, worker_producer
+from cluetrain.state.changelog import ChangelogStore
 
 pytestmark = pytest.mark.integration
 

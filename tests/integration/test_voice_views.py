@@ -32,7 +32,7 @@ import pytest
 from cluetrain.sinks.backends import open_backend
 from cluetrain.sinks.migrate import apply_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS, event_row
-from cluetrain.streams.domain.events import Event
+from cluetrain.domain.events import Event
 from tests.support.views import view
 
 pytestmark = pytest.mark.integration

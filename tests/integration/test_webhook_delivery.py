@@ -14,7 +14,7 @@ import pytest
 
 from cluetrain.alerts.follow import AlertHandler
 from cluetrain.alerts.webhook import WebhookNotifier, verify
-from cluetrain.streams import codec
+from cluetrain.codec import wire as codec
 
 pytestmark = pytest.mark.integration
 

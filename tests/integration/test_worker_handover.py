@@ -6,10 +6,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from cluetrain.runner import WorkerProcess, wait_until_processed
+from cluetrain.cli.run import WorkerProcess, wait_until_processed
 from cluetrain.sources.generate import generate
-from cluetrain.streams import broker as broker_mod
-from cluetrain.streams.replay import Replayer, arrange, parse_line
+from cluetrain.kafka import broker as broker_mod
+from cluetrain.sources.replay import Replayer, arrange, parse_line
 from tests.support.kill import kill_mid_stream
 from tests.integration.test_pipeline_end_to_end import assert_tables_equal_reference, local_settings
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kafka.partitioner.default import murmur2
 
-from cluetrain.streams.records import RawRecord, normalize_headers
+from cluetrain.codec.headers import RawRecord, normalize_headers
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from cluetrain.settings import Settings
 from cluetrain.sinks.tables import TABLE_COLUMNS
-from cluetrain.streams.pipeline import PipelineProcessor
-from cluetrain.streams.replay import Replayer, arrange, parse_line
+from cluetrain.processing.processor import PipelineProcessor
+from cluetrain.sources.replay import Replayer, arrange, parse_line
 from tests.support.memory_broker import MemoryBroker
 
 KEYS = {

@@ -1,0 +1,206 @@
+"""The bodies of the `cluetrain` commands (cli.py parses the arguments and turns errors into one line)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def _settings(args, **overrides):
+    from cluetrain.settings import Settings
+
+    return Settings.from_env(
+        clickhouse=getattr(args, "clickhouse", None),
+        broker=getattr(args, "broker", None),
+        partitions=getattr(args, "partitions", None),
+        **overrides,
+    )
+
+
+def cmd_run(args) -> int:
+    from cluetrain.reports.brand import brand_report, dead_letter_count, format_table
+    from cluetrain.cli.run import run_pipeline
+    from cluetrain.sinks.backends import open_backend
+
+    settings = _settings(args)
+    result = run_pipeline(settings, Path(args.input), order=args.order, speed=args.speed)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        columns, rows = brand_report(backend, backend.database)
+        dead = dead_letter_count(backend, backend.database)
+        database = backend.database
+    print(format_table(columns, rows))
+    r = result.replay
+    print(f"\n{r.events:,} events replayed, {r.raw_lines:,} invalid lines, {dead:,} dead letters stored; "
+          f"{result.seconds:.1f} s end to end ({result.events_per_s:,.0f} events/s).")
+    print(f"Results are in ClickHouse ({settings.clickhouse}, database {database}): "
+          f"cluetrain query 'SELECT * FROM {database}.mentions FINAL LIMIT 5'")
+    return 0
+
+
+def cmd_query(args) -> int:
+    from cluetrain.reports.brand import format_table
+    from cluetrain.sinks.backends import open_backend
+
+    settings = _settings(args)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        columns, rows = backend.query(args.sql)
+    if args.format == "table":
+        print(format_table(columns, rows))
+    else:
+        for row in rows:
+            print(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from cluetrain.reports.brand import (
+        LEADERBOARD_LIMIT,
+        bracket_report,
+        brand_report,
+        format_table,
+        leaderboard_report,
+        stream_clock,
+    )
+    from cluetrain.reports.voice import recovery_report, template_report, voice_sections
+    from cluetrain.sinks.backends import open_backend
+    from cluetrain.sinks.migrate import apply_migrations
+
+    settings = _settings(args)
+    with open_backend(settings.clickhouse, settings.database) as backend:
+        db = backend.database
+        apply_migrations(backend, db)  # data written by an older version gets the views
+        clock = stream_clock(backend, db)
+        brands = brand_report(backend, db)
+        leaders = leaderboard_report(backend, db)
+        brackets = bracket_report(backend, db)
+        voice = voice_sections(recovery_report(backend, db), template_report(backend, db))
+    when = clock.strftime("%Y-%m-%d %H:%M UTC") if clock else "no data yet"
+    print(f"Per brand, all time (stream clock: {when})")
+    print(format_table(*brands))
+    print(f"\nWho answers: top {LEADERBOARD_LIMIT} responders (brand accounts and employees)")
+    print(format_table(*leaders))
+    print("\nReply rate by audience of the customer who opened the turn")
+    print(format_table(*brackets))
+    print(voice)
+    return 0
+
+
+def cmd_import_twcs(args) -> int:
+    from cluetrain.sources.jsonl import write_jsonl
+    from cluetrain.sources.twcs import import_twcs
+
+    result = import_twcs(Path(args.csv))
+    write_jsonl(result.events, args.output)
+    skipped = ", ".join(f"{k}: {v}" for k, v in sorted(result.skipped.items())) or "none"
+    print(f"{len(result.events):,} events written to {args.output} (skipped: {skipped})", file=sys.stderr)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from cluetrain.sources.generate import generate
+    from cluetrain.sources.jsonl import write_jsonl
+
+    events = generate(args.seed, args.events)
+    write_jsonl(events, args.output)
+    print(f"{len(events):,} events written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_broker(args) -> int:
+    import signal
+    import time
+
+    from cluetrain.kafka.broker import EmbeddedBroker, ensure_topics
+
+    settings = _settings(args)
+    with EmbeddedBroker(Path(settings.log_dir), port=args.port) as broker:
+        ensure_topics(settings, broker.url)
+        print(f"broker ready: {broker.url} (topics: {', '.join(settings.all_topics)}; memory storage)", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while broker.proc.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from cluetrain.engines.worker import run_worker
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: the worker needs --broker or CLUETRAIN_BROKER (start one with `cluetrain broker`)")
+    return run_worker(settings)
+
+
+def cmd_replay(args) -> int:
+    from cluetrain.kafka.broker import ensure_topics
+    from cluetrain.sources.replay import Replayer, arrange, read_input
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: replay needs --broker or CLUETRAIN_BROKER")
+    ensure_topics(settings, settings.broker)
+    lines = arrange(read_input(Path(args.file)), args.order)
+    with Replayer(settings, settings.broker) as replayer:
+        r = replayer.replay(lines, speed=args.speed)
+    print(f"{r.events:,} events, {r.raw_lines:,} invalid lines, {r.ticks:,} ticks in {r.seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    import signal
+
+    from cluetrain.alerts.follow import follow_alerts
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: alerts needs --broker or CLUETRAIN_BROKER (the broker the worker writes to)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    result = follow_alerts(settings, settings.broker, out=sys.stdout, follow=args.follow)
+    if not args.follow:
+        print(f"{result.printed:,} alerts and resolutions, {result.duplicates:,} duplicates, {result.bad:,} bad records, "
+              f"{len(result.delivered):,} delivered, {len(result.dead_letters):,} dead letters", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from cluetrain.kafka.broker import ensure_topics
+    from cluetrain.sources.live import LiveSource, follow_lines
+
+    settings = _settings(args)
+    if not settings.broker:
+        raise SystemExit("cluetrain: error: ingest needs --broker or CLUETRAIN_BROKER")
+    ensure_topics(settings, settings.broker)
+    stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+    with LiveSource(settings, settings.broker) as source:
+        source.run(follow_lines(stream))
+    return 0
+
+
+def cmd_sentiment(args) -> int:
+    """One text per stdin line -> its score in [-1, 1] per stdout line (4 decimals).
+
+    The language is --lang, or detected per line; lines in a language without an
+    analyzer score 0.0000 and are counted on stderr at the end. Undecodable bytes are
+    replaced, never fatal.
+    """
+    import io
+
+    from cluetrain.text import language, sentiment
+
+    forced = args.lang.strip().lower() if args.lang else None
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
+    unscored: dict[str, int] = {}
+    for line in stdin:
+        text = line.rstrip("\r\n")
+        lang = forced or language.detect(text)
+        if text.strip() and lang not in sentiment.SUPPORTED:
+            unscored[lang] = unscored.get(lang, 0) + 1
+        print(f"{sentiment.score(text, lang):.4f}")
+    if unscored:
+        detail = ", ".join(f"{lang} {n}" for lang, n in sorted(unscored.items()))
+        print(f"cluetrain: {sum(unscored.values())} line(s) in languages without an analyzer scored 0 ({detail}); "
+              f"analyzers: {', '.join(sentiment.SUPPORTED)}", file=sys.stderr)
+    return 0

@@ -1,0 +1,133 @@
+"""The `cluetrain` command line (DESIGN.md: Command line). Errors: one line, non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from cluetrain.cli.commands import (
+    cmd_alerts,
+    cmd_broker,
+    cmd_generate,
+    cmd_import_twcs,
+    cmd_ingest,
+    cmd_query,
+    cmd_replay,
+    cmd_report,
+    cmd_run,
+    cmd_sentiment,
+    cmd_worker,
+)
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cluetrain", description="Does a brand really answer its customers?")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, broker=True, clickhouse=True):
+        if clickhouse:
+            sp.add_argument("--clickhouse", help="directory (embedded chdb) or clickhouse://user:pass@host:port/db")
+        if broker:
+            sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
+            sp.add_argument("--partitions", type=int, help="partitions of the topics")
+
+    sp = sub.add_parser("run", help="replay a file through the real pipeline, then exit")
+    sp.add_argument("--input", required=True, help="events JSONL or a twcs CSV")
+    sp.add_argument("--order", choices=("time", "file"), default="time",
+                    help="time: replay in event-time order (default); file: in the file's order")
+    sp.add_argument("--speed", type=float, default=0.0, help="event time / wall time; 0 = as fast as possible")
+    common(sp)
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("query", help="run SQL on the results")
+    sp.add_argument("sql")
+    sp.add_argument("--format", choices=("JSONEachRow", "table"), default="table")
+    common(sp, broker=False)
+    sp.set_defaults(func=cmd_query)
+
+    sp = sub.add_parser("report", help="per-brand summary")
+    common(sp, broker=False)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("import-twcs", help="Customer Support on Twitter CSV -> events JSONL")
+    sp.add_argument("csv")
+    sp.add_argument("-o", "--output", required=True)
+    sp.set_defaults(func=cmd_import_twcs)
+
+    sp = sub.add_parser("generate", help="seeded synthetic stream -> events JSONL")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--events", type=int, default=10_000)
+    sp.add_argument("-o", "--output", required=True)
+    sp.set_defaults(func=cmd_generate)
+
+    sp = sub.add_parser("broker", help="run the embedded broker in the foreground")
+    sp.add_argument("--port", type=int, help="port to listen on (default: a free one)")
+    sp.add_argument("--partitions", type=int, help="partitions of the topics")
+    sp.set_defaults(func=cmd_broker)
+
+    sp = sub.add_parser("worker", help="run a worker in the foreground (CLUETRAIN_ENGINE: bulk or faust)")
+    common(sp)
+    sp.set_defaults(func=cmd_worker)
+
+    sp = sub.add_parser("replay", help="produce a file to the input topics of a running broker")
+    sp.add_argument("file")
+    sp.add_argument("--speed", type=float, default=0.0, help="event time / wall time; 0 = as fast as possible")
+    sp.add_argument("--order", choices=("time", "file"), default="time")
+    common(sp, clickhouse=False)
+    sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("alerts", help="print alerts (and post them to CLUETRAIN_WEBHOOK_URL when set)")
+    sp.add_argument("--follow", action="store_true", help="keep running and print alerts live")
+    sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
+    sp.set_defaults(func=cmd_alerts)
+
+    sp = sub.add_parser("ingest", help="live source: JSONL events as they come, on the wall clock")
+    sp.add_argument("file", nargs="?", default="-", help="a file to follow (tail -f), or - for stdin")
+    common(sp, clickhouse=False)
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("sentiment", help="score one text per stdin line")
+    sp.add_argument("--lang", help="language of every line (default: detect)")
+    sp.set_defaults(func=cmd_sentiment)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = os.environ.get("CLUETRAIN_DEBUG") == "1"
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("cluetrain: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # one clear line, never a bare traceback
+        if debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        kind = "error" if _is_user_error(exc) else f"error ({type(exc).__name__})"
+        print(f"cluetrain: {kind}: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _is_user_error(exc: Exception) -> bool:
+    from cluetrain.settings import SettingsError
+    from cluetrain.runtime.processes import ProcessError
+
+    known: tuple[type, ...] = (SettingsError, ProcessError, FileNotFoundError, PermissionError, IsADirectoryError)
+    try:
+        from cluetrain.sinks.backends import ClickHouseError
+        known += (ClickHouseError,)
+    except ImportError:
+        pass
+    return isinstance(exc, known)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

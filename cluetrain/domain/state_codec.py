@@ -1,0 +1,92 @@
+"""The persisted form of a partition's state: JSON-able dicts (the adapter stores them
+with orjson), one per key. See PartitionState.take_dirty for the order of saving.
+
+Keys and records (every key is a pair of str):
+
+- (brand, conversation_id) -> a conversation; empty parts are left out:
+  {"id": conversation_id, "brand": brand,
+   "seen": [event_id | [event_id, customer_author_id], ...],  # every id seen, in order
+   "turns": turns_opened,
+   "open": [index, started_ms, deadline_ms, customer_messages, breached, customer_id,
+            customer_followers, first_sentiment, last_sentiment, negative_messages, warned,
+            last_text, warning_facts, ignored_facts],   # facts: [messages, negative, text] | null
+   "pending": [[created_at_ms, event_id, kind, author_id, author_role, in_reply_to, sentiment,
+                author_followers, text], ...],
+   "contrib": [[minute_s, counter, amount], ...]}
+- ("", "monitor " + brand) -> a brand monitor's head: {"monitor": brand, "active": {kind: alert},
+  "evaluated_to": s}
+- ("", "monitor/<slot> " + brand), slot 0..15 -> minutes of one hour of a brand monitor:
+  {"monitor": brand, "hour": hour, "minutes": [[minute_s, within, breached, customer, negative], ...]}
+  ("" is no valid brand, so these keys never meet a conversation's.)
+- the meta record (no key; the adapter has its own): {"clocks", "finals", "horizon_s", "offsets"}.
+
+Records of the previous shape (conversations with "authors", monitors inside the meta)
+are still read.
+"""
+from __future__ import annotations
+
+import sys
+
+from cluetrain.domain import ledger
+from cluetrain.domain.turns import Conversation, Post, Turn
+
+
+def monitor_key(brand: str, part: str) -> tuple[str, str]:
+    """Key of a monitor record: part "" = the head, "<slot>" = an hour slot."""
+    return ("", f"monitor {brand}" if part == "" else f"monitor/{part} {brand}")
+
+
+def _facts(f):
+    return None if f is None else list(f)
+
+
+def conversation_to_dict(c: Conversation) -> dict:
+    d = {"id": c.conversation_id, "brand": c.brand}
+    if c.ledger:
+        d["seen"] = ledger.entries(c.ledger)
+    if c.turns_opened:
+        d["turns"] = c.turns_opened
+    t = c.open_turn
+    if t is not None:
+        d["open"] = [t.index, t.started_ms, t.deadline_ms, t.customer_messages, t.breached, t.customer_id,
+                     t.customer_followers, t.first_sentiment, t.last_sentiment, t.negative_messages, t.warned,
+                     t.last_text, _facts(t.warning_facts), _facts(t.ignored_facts)]
+    if c.pending:
+        d["pending"] = [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to,
+                         p.sentiment, p.author_followers, p.text] for p in c.pending]
+    if c.contributions:
+        d["contrib"] = [list(x) for x in c.contributions]
+    return d
+
+
+def _turn(o: list) -> Turn:
+    if len(o) == 13:  # previous shape: alert_facts {kind: [messages, negative, text]}
+        facts = o[12] or {}
+        warning, ignored = facts.get("sla_warning"), facts.get("ignored_conversation")
+    else:
+        warning, ignored = o[12], o[13]
+    warning = None if warning is None else tuple(warning)
+    ignored = None if ignored is None else tuple(ignored)
+    if ignored is not None and ignored == warning:
+        ignored = warning  # one object when nothing changed between the two firings
+    return Turn(*o[:5], customer_id=o[5], customer_followers=o[6], first_sentiment=o[7], last_sentiment=o[8],
+                negative_messages=o[9], warned=o[10], last_text=o[11], warning_facts=warning,
+                ignored_facts=ignored)
+
+
+def conversation_from_dict(d: dict) -> Conversation:
+    if "authors" in d:  # previous shape: "seen" ids + "authors" {event_id: author_id}
+        authors = dict(d["authors"])
+        seen = [[e, authors.pop(e)] if e in authors else e for e in d.get("seen", ())]
+        seen += [[e, a] for e, a in authors.items()]
+    else:
+        seen = d.get("seen")
+    o = d.get("open")
+    return Conversation(
+        conversation_id=d["id"], brand=sys.intern(d["brand"]),
+        pending=[Post(*p) for p in d["pending"]] if d.get("pending") else None,
+        turns_opened=d.get("turns", 0),
+        open_turn=None if o is None else _turn(o),
+        contributions=[(int(m), sys.intern(k), v) for m, k, v in d["contrib"]] if d.get("contrib") else None,
+        ledger=ledger.from_entries(seen),
+    )

@@ -1,0 +1,273 @@
+"""Conversation turns (DESIGN: Metric definitions), as a fold over released events.
+
+Events of a conversation are buffered until the watermark passes them, then applied
+in (created_at, event_id) order, so the result does not depend on arrival order
+within the allowed lateness. A turn opens at the first customer message after the
+start or after the latest brand-side message; later customer messages join it; the
+next brand-side message answers it. A turn not answered by its deadline is breached
+at the deadline (emitted once the watermark passes it); a later answer makes it
+answered_late. Every count is a window contribution at the moment it happens.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cluetrain.domain import alert_rules, ledger
+from cluetrain.text.sentiment import polarity
+from cluetrain.domain.windows import Contribution, minute_of
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What the fold needs of an event (kept while it waits for the watermark)."""
+    created_at_ms: int
+    event_id: str
+    kind: str
+    author_id: str
+    author_role: str
+    in_reply_to: str | None
+    sentiment: float
+    author_followers: int | None = None
+    text: str = ""
+
+    @property
+    def is_customer_message(self) -> bool:
+        return self.kind == "mention" or self.author_role == "customer"
+
+
+@dataclass(slots=True)
+class Turn:
+    index: int
+    started_ms: int
+    deadline_ms: int
+    customer_messages: int = 1
+    breached: bool = False
+    answered_ms: int | None = None
+    responder_id: str = ""
+    responder_role: str = ""
+    # who opened the turn and the customer's tone, for follower brackets and recovery
+    customer_id: str = ""
+    customer_followers: int | None = None
+    first_sentiment: float = 0.0
+    last_sentiment: float = 0.0
+    negative_messages: int = 0
+    warned: bool = False  # early warning fired
+    last_text: str = ""  # last customer text until the turn is breached (then no alert needs it)
+    # (customer_messages, negative_messages, last_text) when each alert fired: an alert
+    # says what was known at its firing, whatever comes after (deterministic)
+    warning_facts: tuple | None = None
+    ignored_facts: tuple | None = None
+
+    def facts(self, kind: str) -> tuple | None:
+        return self.warning_facts if kind == alert_rules.WARNING else self.ignored_facts
+
+    def keep_facts(self, kind: str) -> None:
+        """Record what is known now for `kind` (once: the first firing stands)."""
+        if self.facts(kind) is not None:
+            return
+        facts = (self.customer_messages, self.negative_messages, self.last_text)
+        if facts == self.warning_facts:  # unchanged since the warning: share it
+            facts = self.warning_facts
+        if kind == alert_rules.WARNING:
+            self.warning_facts = facts
+        else:
+            self.ignored_facts = facts
+
+    @property
+    def status(self) -> str:
+        if self.answered_ms is None:
+            return "breached" if self.breached else "open"
+        return "answered_late" if self.breached else "answered"
+
+    @property
+    def latency_s(self) -> int | None:
+        return None if self.answered_ms is None else (self.answered_ms - self.started_ms) // 1000
+
+    def row(self, brand: str, conversation_id: str) -> dict:
+        return {
+            "brand": brand, "conversation_id": conversation_id, "turn_index": self.index,
+            "started_at": self.started_ms // 1000, "customer_messages": self.customer_messages,
+            "answered_at": None if self.answered_ms is None else self.answered_ms // 1000,
+            "responder_id": self.responder_id, "responder_role": self.responder_role,
+            "latency_s": self.latency_s, "status": self.status, "deadline": self.deadline_ms // 1000,
+            "customer_id": self.customer_id, "customer_followers": self.customer_followers,
+            "first_sentiment": self.first_sentiment, "last_sentiment": self.last_sentiment,
+            "negative_messages": self.negative_messages,
+        }
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One conversation's state, kept compact (a worker holds millions): empty
+    containers are None, seen ids and customer authors live in one `ledger` bytes."""
+    conversation_id: str
+    brand: str
+    pending: list[Post] | None = None
+    turns_opened: int = 0
+    open_turn: Turn | None = None
+    contributions: list[Contribution] | None = None  # to windows not final under the saved meta
+    ledger: bytes | None = None  # see ledger.py: every event_id seen, customer authors applied
+
+    def has_seen(self, event_id: str) -> bool:
+        return ledger.has(self.ledger, event_id)
+
+    def mark_seen(self, event_id: str) -> None:
+        self.ledger = ledger.add(self.ledger, event_id)
+
+    def customer_author(self, event_id: str | None) -> str | None:
+        return None if event_id is None else ledger.author(self.ledger, event_id)
+
+    def pending_min_ms(self) -> int | None:
+        return min(p.created_at_ms for p in self.pending) if self.pending else None
+
+    def timer_ms(self, warn_fraction: float = 0.0) -> int | None:
+        """The next timer still to fire (early warning, then deadline), if any."""
+        turn = self.open_turn
+        if turn is None or turn.breached:
+            return None
+        warn = alert_rules.warning_ms(turn.started_ms, turn.deadline_ms - turn.started_ms, warn_fraction)
+        return warn if warn is not None and not turn.warned else turn.deadline_ms
+
+
+# side counters per is_customer_message: constant strings, not one f-string per contribution
+_SIDE_COUNTERS = {
+    is_customer: (f"{side}:messages", f"{side}:score_sum",
+                  {p: f"{side}:{p}" for p in ("positive", "neutral", "negative")})
+    for is_customer, side in ((True, "customer"), (False, "brand"))
+}
+
+
+class Fold:
+    """Applies released posts to a conversation; collects turn rows and contributions."""
+
+    def __init__(self, conversation: Conversation, sla_ms: int, warn_fraction: float = 0.0):
+        self.c = conversation
+        self.sla_ms = sla_ms
+        self.warn_fraction = warn_fraction
+        self.changed_turns: list[Turn] = []
+        self.added: list[Contribution] = []
+        self._alerts: dict[tuple[str, int], tuple[Turn, int]] = {}  # (kind, turn) -> (turn, fired_ms)
+
+    def alerts(self) -> list[dict]:
+        """Alerts fired or resolved in this fold, in their state at its end."""
+        c = self.c
+        return [alert_rules.alert_row(kind, c.brand, c.conversation_id, turn, fired_ms)
+                for (kind, _), (turn, fired_ms) in self._alerts.items()]
+
+    def _alert(self, kind: str, turn: Turn, fired_ms: int) -> None:
+        turn.keep_facts(kind)
+        self._alerts[(kind, turn.index)] = (turn, fired_ms)
+
+    def warn_due(self, before_ms: int) -> None:
+        """Early warning if the open turn is still unanswered at its warning time."""
+        turn = self.c.open_turn
+        if turn is None or turn.warned or turn.breached:
+            return
+        warn = alert_rules.warning_ms(turn.started_ms, self.sla_ms, self.warn_fraction)
+        if warn is not None and warn < before_ms:
+            turn.warned = True
+            self._alert(alert_rules.WARNING, turn, warn)
+
+    def _count(self, ms: int, counter: str, amount: float = 1) -> None:
+        self.added.append((minute_of(ms), counter, amount))
+
+    def _touch(self, turn: Turn) -> None:
+        if not self.changed_turns or self.changed_turns[-1] is not turn:
+            self.changed_turns.append(turn)
+
+    def breach_due(self, before_ms: int) -> None:
+        """Breach the open turn if its deadline is earlier than `before_ms`."""
+        turn = self.c.open_turn
+        if turn is not None and not turn.breached and turn.deadline_ms < before_ms:
+            turn.breached = True
+            self._count(turn.deadline_ms, "breached")
+            self._touch(turn)
+            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
+            turn.last_text = ""  # every alert of the turn has its facts now
+
+    def apply(self, post: Post) -> None:
+        self.warn_due(post.created_at_ms)
+        self.breach_due(post.created_at_ms)
+        t = post.created_at_ms
+        names = _SIDE_COUNTERS[post.is_customer_message]
+        m = minute_of(t)
+        self.added += ((m, names[0], 1), (m, names[1], post.sentiment), (m, names[2][polarity(post.sentiment)], 1))
+        if post.is_customer_message:
+            self._customer_message(post)
+        else:
+            self._brand_side_message(post)
+
+    def _customer_message(self, post: Post) -> None:
+        c, t = self.c, post.created_at_ms
+        self._count(t, "customer_messages")
+        parent_author = c.customer_author(post.in_reply_to)
+        if post.kind == "reply" and parent_author is not None and parent_author != post.author_id:
+            self._count(t, "peer_replies")
+        c.ledger = ledger.set_author(c.ledger, post.event_id, post.author_id)
+        turn = c.open_turn
+        if turn is None:
+            turn = c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms,
+                                      customer_id=post.author_id, customer_followers=post.author_followers,
+                                      first_sentiment=post.sentiment)
+            c.turns_opened += 1
+            self._count(t, "turns_opened")
+        else:
+            turn.customer_messages += 1
+        turn.last_sentiment = post.sentiment
+        if not turn.breached:  # a breached turn's alerts have their facts already
+            turn.last_text = post.text[:alert_rules.MAX_TEXT]
+        if polarity(post.sentiment) == "negative":
+            turn.negative_messages += 1
+        self._touch(turn)
+
+    def _brand_side_message(self, post: Post) -> None:
+        c, t = self.c, post.created_at_ms
+        self._count(t, "brand_replies")
+        if post.author_role == "employee":
+            self._count(t, "employee_replies")
+        turn = c.open_turn
+        if turn is None:
+            return  # a brand-side message with no open turn answers nothing
+        turn.answered_ms = t
+        turn.responder_id = post.author_id
+        turn.responder_role = post.author_role
+        self._count(t, "answered")
+        self._count(t, "answered_late" if turn.breached else "answered_within_sla")
+        self._count(t, "latency_sum_s", turn.latency_s)
+        self._touch(turn)
+        if turn.warned:  # resolves the alerts of the turn
+            self._alert(alert_rules.WARNING, turn, alert_rules.warning_ms(turn.started_ms, self.sla_ms,
+                                                                          self.warn_fraction))
+        if turn.breached:
+            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
+        c.open_turn = None
+
+
+def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_ms: int,
+            warn_fraction: float = 0.0) -> Fold:
+    """Apply the pending posts the watermark has passed, then fire a passed deadline.
+
+    Posts before the watermark are complete (no on-time post can still arrive there);
+    at the end of a replay (`final`) posts at the watermark are complete too. A
+    deadline fires once the watermark is strictly past it: an answer exactly at the
+    deadline is within the SLA.
+    """
+    fold = Fold(conversation, sla_ms, warn_fraction)
+    if conversation.pending:
+        due = [p for p in conversation.pending
+               if p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms)]
+        if due:
+            due.sort(key=lambda p: (p.created_at_ms, p.event_id))
+            conversation.pending = [p for p in conversation.pending
+                                    if not (p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms))
+                                    ] or None
+            for post in due:
+                fold.apply(post)
+    fold.warn_due(watermark_ms)
+    fold.breach_due(watermark_ms)
+    if fold.added:
+        if conversation.contributions is None:
+            conversation.contributions = fold.added
+        else:
+            conversation.contributions.extend(fold.added)
+    return fold

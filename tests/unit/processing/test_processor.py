@@ -1,0 +1,160 @@
+"""The speed-ups of the worker's hot path change no result: per-text caches (language,
+sentiment, template keys) are bounded and answer what the uncached code answers; the
+one-pass header parsing equals RawRecord's properties; the row builders equal the
+column-by-column dicts; process() leaves the garbage collector as it found it."""
+from __future__ import annotations
+
+import csv
+import gc
+
+import orjson
+import pytest
+
+from cluetrain.settings import Settings
+from cluetrain.sinks import tables
+from cluetrain.sources.generate import generate
+from cluetrain.processing import processor as pipeline
+from cluetrain.text import language, sentiment, voice
+from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, FINAL, TICK, RawRecord, header_values
+from tests.support.paths import DATA
+from tests.support.pipeline_driver import replay_to_memory
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    with open(DATA / "twcs_head5000.csv", encoding="utf-8", newline="") as f:
+        twcs = [r["text"] for r in csv.DictReader(f)][:1500]
+    generated = [e["text"] for e in generate(5, 3000)]
+    odd = ["", " ", "sooooo goooood!!", "@acme   thanks\u2003a lot…", "http://x.y www.z", "&amp; #SoSad",
+           "merci beaucoup 🙏🏽", "^JK", "12/2 call 555-0101", "x" * 400, "a\x1cb\x1fc\u00a0d"]
+    return twcs + generated + odd + generated[:500]  # repeats: the caches answer them
+
+
+@pytest.fixture
+def caches_off_then_on():
+    yield
+    pipeline.set_text_caches(True)
+
+
+def _all_answers(texts):
+    out = []
+    for t in texts:
+        lang = language.detect(t)
+        out.append((lang, sentiment.score(t, "en"), sentiment.score(t, "fr"), voice.template_keys(t)))
+    return out
+
+
+def test_cached_answers_equal_uncached(texts, caches_off_then_on):
+    pipeline.set_text_caches(False)
+    uncached = _all_answers(texts)
+    pipeline.set_text_caches(True)
+    assert _all_answers(texts) == uncached
+    assert _all_answers(texts) == uncached  # second pass: from the caches
+
+
+def test_caches_are_bounded(texts, caches_off_then_on):
+    pipeline.set_text_caches(True)
+    _all_answers(texts)
+    memos = (language._detect_memo, voice._keys_memo, sentiment._cached, sentiment._memo_score)
+    for memo in memos:
+        info = memo.cache_info()
+        assert info.maxsize is not None and 0 < info.maxsize <= 1 << 16 and 0 < info.currsize <= info.maxsize
+    pipeline.set_text_caches(True)  # emptied
+    assert all(memo.cache_info().currsize == 0 for memo in memos)
+
+
+def test_the_normalised_text_cache_keeps_analyzers_apart(caches_off_then_on):
+    """Two analyzers with different layers never share a cached score."""
+    pipeline.set_text_caches(True)
+    text = "please help, my phone doesn't work"
+    plain, full = sentiment.Analyzer("en", domain=False), sentiment.Analyzer("en")
+    assert plain.score(text) == plain.scores(text)["compound"]
+    assert full.score(text) == full.scores(text)["compound"] != plain.score(text)
+
+
+def test_long_texts_bypass_the_caches(caches_off_then_on):
+    pipeline.set_text_caches(True)
+    long = "the flight was delayed again and nobody answers " * 20
+    before = language._detect_memo.cache_info().currsize
+    assert language.detect(long) == language._detect(long)
+    assert language._detect_memo.cache_info().currsize == before
+    many_words = " ".join(f"w{i} word" for i in range(300))
+    assert voice.template_keys(many_words) == voice._keys_of(voice.words(many_words))
+
+
+def test_language_cache_keys_on_the_backend(monkeypatch):
+    text = "where is my order, it is late again"
+    with_cld2 = language.detect(text)
+    monkeypatch.setattr(language, "pycld2", None)
+    assert language.detect(text) == language._detect(text)  # not the cld2 answer from the cache
+    monkeypatch.undo()
+    assert language.detect(text) == with_cld2
+
+
+@pytest.mark.parametrize("headers", [
+    (), ((CLOCK, b"123"),), ((CLOCK, b"12x"),), ((CLOCK, b"5"), (CLOCK, b"9")),
+    ((CLOCK, b"7"), (TICK, b"1"), (FINAL, b"1")), ((TICK, b""),),
+    ((CONTENT_TYPE, b"application/json"), (CONTENT_TYPE, b"avro/binary"), (CLOCK, b" 42 ")),
+    ((CONTENT_TYPE, b"\xff\xfe"),), (("other", b"x"), (CLOCK, b"-3")),
+])
+def test_header_values_equal_the_properties(headers):
+    record = RawRecord("mentions", 0, 0, None, b"", headers)
+    assert header_values(headers) == (record.clock_ms, record.is_tick, record.is_final, record.content_type)
+
+
+def _reference_row(table: str, d: dict, version: int, times: tuple, optional: tuple) -> tuple:
+    values = dict(d, version=version)
+    for c in times:
+        values[c] = tables.utc_from_s(d[c])
+    for c in optional:
+        values[c] = None if d[c] is None else tables.utc_from_s(d[c])
+    return tuple(values[c] for c in tables.TABLE_COLUMNS[table])
+
+
+def test_row_builders_equal_the_column_dicts():
+    turn = {c: f"v-{c}" for c in tables.TABLE_COLUMNS["turns"]}
+    turn.update(started_at=60, deadline=660, answered_at=None, extra="ignored", version=-1)
+    for answered in (None, 300):
+        turn["answered_at"] = answered
+        assert pipeline.turn_row(turn, 7) == _reference_row("turns", turn, 7, ("started_at", "deadline"),
+                                                              ("answered_at",))
+    alert = {c: f"v-{c}" for c in tables.TABLE_COLUMNS["alerts"]}
+    for resolved in (None, 1_700_000_000):
+        alert.update(fired_at=1_699_999_000, resolved_at=resolved)
+        expected = _reference_row("alerts", alert, 3, ("fired_at",), ("resolved_at",))
+        assert pipeline.alert_table_row(alert, 3) == expected
+    windows = (("reciprocity_windows", pipeline.reciprocity_row), ("sentiment_windows", pipeline.sentiment_row))
+    for table, make in windows:
+        window = {c: 1 for c in tables.TABLE_COLUMNS[table]}
+        window["window_start"] = 120
+        assert make(window, 9) == _reference_row(table, window, 9, ("window_start",), ())
+
+
+def _outputs(settings, batches, cached: bool):
+    pipeline.set_text_caches(cached)
+    processor = pipeline.PipelineProcessor(settings)
+    return [repr(vars(processor.process(batch, 1_700_000_000_000))) for batch in batches]
+
+
+def test_process_gives_the_same_output_with_and_without_caches(caches_off_then_on):
+    settings = Settings.from_env({}, partitions=2)
+    broker = replay_to_memory(settings, [orjson.dumps(r) for r in generate(9, 1500)])
+    records = [r for t in settings.input_topics for p in range(2) for r in broker.records(t, p)]
+    batches = [records[i:i + 250] for i in range(0, len(records), 250)]
+    assert _outputs(settings, batches, False) == _outputs(settings, batches, True)
+
+
+def test_process_leaves_the_garbage_collector_as_it_found_it():
+    settings = Settings.from_env({}, partitions=1)
+    broker = replay_to_memory(settings, [orjson.dumps(r) for r in generate(2, 50)])
+    records = [r for t in settings.input_topics for r in broker.records(t, 0)]
+    processor = pipeline.PipelineProcessor(settings)
+    assert gc.isenabled()
+    processor.process(records[:20], 0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        processor.process(records[20:], 0)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
