@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.support.clickhouse_server import ClickHouseServer, find_binary
+from cluetrain.runtime.clickhouse_server import ClickHouseServer, find_binary
 
 
 @pytest.fixture(scope="session")

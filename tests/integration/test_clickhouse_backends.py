@@ -210,7 +210,7 @@ def _check_zones(target: str) -> None:
 
 
 def test_server_in_another_time_zone_still_stores_utc():
-    from tests.support.clickhouse_server import ClickHouseServer, find_binary
+    from cluetrain.runtime.clickhouse_server import ClickHouseServer, find_binary
 
     if find_binary() is None:
         pytest.skip("clickhouse-server binary not found")
@@ -230,7 +230,7 @@ def test_chdb_on_a_machine_in_another_time_zone_still_stores_utc(tmp_path):
 
 
 def test_server_going_away_is_a_retryable_error_and_the_sink_keeps_the_rows():
-    from tests.support.clickhouse_server import ClickHouseServer, find_binary
+    from cluetrain.runtime.clickhouse_server import ClickHouseServer, find_binary
 
     if find_binary() is None:
         pytest.skip("clickhouse-server binary not found")

@@ -1,4 +1,5 @@
-"""A throw-away ClickHouse server (Debian's clickhouse-server 18.16) for tests.
+"""A throw-away ClickHouse server (Debian's clickhouse-server 18.16) for the tests
+and the bench, like the embedded Tansu broker in cluetrain/kafka/.
 
 Runs the binary as a plain child process with a config written to a temp dir:
 free ports chosen at start, every path under the temp dir, logs there, listening
@@ -224,7 +225,7 @@ class ClickHouseServer:
         self.stop()
 
 
-if __name__ == "__main__":  # manual use: python -m tests.support.clickhouse_server
+if __name__ == "__main__":  # manual use: python -m cluetrain.runtime.clickhouse_server
     with ClickHouseServer() as server:
         print(server.url, flush=True)
         try:

@@ -1,6 +1,6 @@
 """(d) The peer: the same per-brand minute counts with Quix Streams.
 
-    python bench/peer_quix.py --broker HOST:PORT --group ID --events N --state-dir DIR \
+    python bench/peers/quix.py --broker HOST:PORT --group ID --events N --state-dir DIR \
         --out RESULT.json [--mentions T --replies T]
 
 Idiomatic Quix: one StreamingDataFrame per input topic (value deserializer = cluetrain's
@@ -19,21 +19,19 @@ import time
 
 STARTED = time.time()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (bench/run.py --snapshot)
+sys.path.append(str(Path(__file__).resolve().parents[2]))  # after PYTHONPATH (bench/run.py --snapshot)
 
 from quixstreams import Application  # noqa: E402
 from quixstreams.models.serializers import Deserializer  # noqa: E402
 from quixstreams.models.topics.manager import TopicManager  # noqa: E402
 
-from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.codec import wire as codec  # noqa: E402
-from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
+from bench.benchlib import MINUTE_MS  # noqa: E402
+from bench.peers.shared import EventDecoder, peer_parser  # noqa: E402
 
 TICK_VALUE = {"tick": True}
 
@@ -69,34 +67,20 @@ def patch_retention() -> None:
 class AvroEvent(Deserializer):
     def __init__(self, kind: str):
         super().__init__()
-        s = Settings()
         self.kind = kind
-        self.max_future_s = s.max_future_s
-        self.max_text_bytes = s.max_text_bytes
+        self.decoder = EventDecoder()
 
     def __call__(self, value, ctx):
-        clock = ctype = None
-        for k, v in ctx.headers or ():
-            if k == TICK:
-                return TICK_VALUE
-            if k == CLOCK:
-                clock = int(v)
-            elif k == CONTENT_TYPE:
-                ctype = v.decode()
-        ev = codec.decode_event(value or b"", topic_kind=self.kind, content_type=ctype, clock_ms=clock,
-                                max_future_s=self.max_future_s, max_text_bytes=self.max_text_bytes)
-        return {"brand": ev.brand, "minute": ev.created_at_ms // 60_000}
+        ev = self.decoder.decode(self.kind, value, ctx.headers)
+        if ev is None:  # a clock tick
+            return TICK_VALUE
+        return {"brand": ev.brand, "minute": ev.created_at_ms // MINUTE_MS}
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--broker", required=True)
+    ap = peer_parser()
     ap.add_argument("--group", default="bench-d")
-    ap.add_argument("--events", type=int, required=True)
     ap.add_argument("--state-dir", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--mentions", default="mentions")
-    ap.add_argument("--replies", default="replies")
     args = ap.parse_args()
     patch_retention()
     app = Application(

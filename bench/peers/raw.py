@@ -1,6 +1,6 @@
 """(a) The ceiling: consume the input topics, decode, count per brand and minute.
 
-    python bench/peer_raw.py --broker HOST:PORT --client confluent|kafka-python \
+    python bench/peers/raw.py --broker HOST:PORT --client confluent|kafka-python \
         --records N --out RESULT.json [--mentions T --replies T --partitions P]
 
 No consumer group (partitions assigned directly, from the beginning): no join, no
@@ -15,25 +15,20 @@ import time
 
 STARTED = time.time()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (bench/run.py --snapshot)
+sys.path.append(str(Path(__file__).resolve().parents[2]))  # after PYTHONPATH (bench/run.py --snapshot)
 
 from bench.benchlib import minute_key  # noqa: E402
-from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.codec import wire as codec  # noqa: E402
-from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK  # noqa: E402
+from bench.peers.shared import EventDecoder, peer_parser  # noqa: E402
 
 
 class Counter:
     def __init__(self, mentions: str):
-        s = Settings()
         self.mentions = mentions
-        self.max_future_s = s.max_future_s
-        self.max_text_bytes = s.max_text_bytes
+        self.decoder = EventDecoder()
         self.counts: dict[str, int] = {}
         self.events = 0
         self.records = 0
@@ -41,20 +36,12 @@ class Counter:
 
     def add(self, topic: str, value: bytes | None, headers) -> None:
         self.records += 1
-        clock = ctype = None
-        for k, v in headers or ():
-            if k == TICK:
-                return
-            if k == CLOCK:
-                clock = int(v)
-            elif k == CONTENT_TYPE:
-                ctype = v.decode()
         try:
-            event = codec.decode_event(value or b"", topic_kind="mention" if topic == self.mentions else "reply",
-                                       content_type=ctype, clock_ms=clock, max_future_s=self.max_future_s,
-                                       max_text_bytes=self.max_text_bytes)
+            event = self.decoder.decode("mention" if topic == self.mentions else "reply", value, headers)
         except Exception:  # noqa: BLE001 - counted, as the worker would dead-letter it
             self.bad += 1
+            return
+        if event is None:  # a clock tick
             return
         key = minute_key(event.brand, event.created_at_ms)
         self.counts[key] = self.counts.get(key, 0) + 1
@@ -106,13 +93,8 @@ def run_kafka_python(args, counter: Counter) -> float | None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--broker", required=True)
+    ap = peer_parser("--records")
     ap.add_argument("--client", choices=("confluent", "kafka-python"), default="confluent")
-    ap.add_argument("--records", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--mentions", default="mentions")
-    ap.add_argument("--replies", default="replies")
     ap.add_argument("--partitions", type=int, default=4)
     args = ap.parse_args()
     counter = Counter(args.mentions)

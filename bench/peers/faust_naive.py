@@ -1,6 +1,6 @@
 """(b) The floor: a naive Faust pipeline, one table update per event, changelog on.
 
-    python bench/peer_faust_naive.py --broker HOST:PORT --app-id ID --events N \
+    python bench/peers/faust_naive.py --broker HOST:PORT --app-id ID --events N \
         --out RESULT.json [--mentions T --replies T --partitions P] [--local-profile]
 
 The textbook Faust way of counting per brand and event-time minute: an agent over
@@ -21,20 +21,19 @@ import time
 
 STARTED = time.time()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (bench/run.py --snapshot)
+sys.path.append(str(Path(__file__).resolve().parents[2]))  # after PYTHONPATH (bench/run.py --snapshot)
 
 import faust  # noqa: E402
 
 from bench.benchlib import minute_key  # noqa: E402
-from cluetrain.settings import Settings  # noqa: E402
-from cluetrain.codec import wire as codec
+from bench.peers.shared import EventDecoder, peer_parser  # noqa: E402
+from cluetrain.codec.headers import normalize_headers  # noqa: E402
 from cluetrain.kafka import local_profile  # noqa: E402
-from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, TICK, normalize_headers  # noqa: E402
+from cluetrain.settings import Settings  # noqa: E402
 
 
 def build(args) -> faust.App:
@@ -53,6 +52,7 @@ def build(args) -> faust.App:
     counts = app.Table("minute_counts", default=int, partitions=args.partitions, key_type=str, value_type=int)
     seen: dict[str, int] = {}
     state = {"events": 0, "first": None}
+    decoder = EventDecoder()
 
     @app.agent(topic, name="bench.naive_counts")
     async def count(stream):
@@ -60,21 +60,10 @@ def build(args) -> faust.App:
             msg = event.message
             if state["first"] is None:
                 state["first"] = time.time()
-            headers = normalize_headers(msg.headers)
-            clock = ctype = None
-            tick = False
-            for k, v in headers:
-                if k == TICK:
-                    tick = True
-                elif k == CLOCK:
-                    clock = int(v)
-                elif k == CONTENT_TYPE:
-                    ctype = v.decode()
-            if tick:
+            ev = decoder.decode("mention" if msg.topic == args.mentions else "reply", msg.value,
+                                normalize_headers(msg.headers))
+            if ev is None:  # a clock tick
                 continue
-            ev = codec.decode_event(msg.value or b"", topic_kind="mention" if msg.topic == args.mentions else "reply",
-                                    content_type=ctype, clock_ms=clock, max_future_s=settings.max_future_s,
-                                    max_text_bytes=settings.max_text_bytes)
             key = minute_key(ev.brand, ev.created_at_ms)
             counts[key] += 1
             seen[key] = counts[key]
@@ -91,13 +80,8 @@ def build(args) -> faust.App:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--broker", required=True)
+    ap = peer_parser()
     ap.add_argument("--app-id", default="bench-b")
-    ap.add_argument("--events", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--mentions", default="mentions")
-    ap.add_argument("--replies", default="replies")
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--local-profile", action="store_true")
     args = ap.parse_args()
