@@ -29,8 +29,8 @@ class AlertView:
 
     @property
     def state(self) -> str:
-        """'resolved' when resolved_at is set (DESIGN: a resolution is the same
-        alert_id sent again with resolved_at), else 'fired'."""
+        """'resolved' when resolved_at is set, else 'fired': a resolution is the same
+        alert_id sent again with resolved_at (DESIGN.md § Alerts and their ids)."""
         return RESOLVED if self.resolved_at is not None else FIRED
 
     def key(self, state: str | None = None) -> str:

@@ -1,4 +1,7 @@
-"""The `cluetrain` command line (DESIGN.md: Command line). Errors: one line, non-zero exit."""
+"""The `cluetrain` command line. Errors: one line, non-zero exit.
+
+DESIGN.md § Command line (`cluetrain`, installed by the package).
+"""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,6 @@
-"""The event model of DESIGN.md and its validation (pure: no I/O, no clock).
+"""The event model and its validation (pure: no I/O, no clock).
+
+DESIGN.md § Events (JSON Lines interchange format; Avro on the topics).
 
 Times are integer milliseconds since the epoch, UTC. Validation turns a decoded
 record (a dict from JSON or Avro) into an Event, or raises BadEvent with a precise
@@ -60,7 +62,10 @@ class Event:
 
     @property
     def sort_key(self) -> tuple[int, str]:
-        """DESIGN: within a conversation, posts are ordered by (created_at, event_id)."""
+        """Within a conversation, posts are ordered by (created_at, event_id).
+
+        DESIGN.md § Metric definitions (per brand, event time).
+        """
         return (self.created_at_ms, self.event_id)
 
     def to_json_dict(self) -> dict:
@@ -121,7 +126,8 @@ def validate_record(
     max_text_bytes: int = 100_000,
     expected_kind: str | None = None,
 ) -> Event:
-    """Check a decoded record against DESIGN.md; return the Event or raise BadEvent.
+    """Check a decoded record against DESIGN.md § Events (JSON Lines interchange format;
+    Avro on the topics); return the Event or raise BadEvent.
 
     `created_at` may be an RFC 3339 string (JSON) or epoch milliseconds (Avro).
     `clock_ms` is the stream clock: events dated more than max_future_s after it are

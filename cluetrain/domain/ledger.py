@@ -1,8 +1,9 @@
 """The event ids a conversation has seen, and the author of each customer message applied,
 in one compact bytes object (a set of strings costs ~60 bytes per id, this ~len + 2).
 
-DESIGN: "a duplicate event_id is processed once" — at any time, not only within the
-lateness — so every id stays; the ledger only stores them densely. Layout:
+"A duplicate event_id is processed once" holds at any time, not only within the
+lateness (DESIGN.md § Crash safety), so every id stays; the ledger only stores them
+densely. Layout:
 
     SEP id SEP id AUTH author SEP ...
 

@@ -1,4 +1,6 @@
-"""A seeded, realistic synthetic stream of events (the JSON Lines format of DESIGN.md).
+"""A seeded, realistic synthetic stream of events in the JSON Lines format.
+
+DESIGN.md § Events (JSON Lines interchange format; Avro on the topics).
 
 `generate(seed, events)` returns exactly `events` event dicts, all accepted by
 `validate_record`, in *arrival order*. The same arguments always give the same list:

@@ -1,4 +1,6 @@
-"""JSON Lines I/O for events (DESIGN.md: one JSON object per line).
+"""JSON Lines I/O for events, one JSON object per line.
+
+DESIGN.md § Events (JSON Lines interchange format; Avro on the topics).
 
 Writing uses orjson: compact objects, UTF-8, one per line, each ended by "\\n".
 Reading hands back raw bytes so that the caller decides how to decode and where

@@ -1,9 +1,9 @@
 """A live source: events as they come (stdin, a pipe, a file being written), stamped
 with the machine's clock, and a clock tick to every partition every second.
 
-DESIGN: live sources advance the event-time clock with the wall clock, so a quiet brand
-in an idle partition still gets its breach (and alert) within the allowed lateness
-plus a few seconds after the deadline.
+Live sources advance the event-time clock with the wall clock, so a quiet brand in an
+idle partition still gets its breach (and alert) within the allowed lateness plus a
+few seconds after the deadline (DESIGN.md § Watermark, clock headers and ticks).
 """
 from __future__ import annotations
 

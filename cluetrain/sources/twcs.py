@@ -2,7 +2,8 @@
 
 Input: the `twcs.csv` columns tweet_id, author_id, inbound, created_at, text,
 response_tweet_id, in_response_to_tweet_id (see data/README.md). Output: event dicts
-in the JSON Lines format of DESIGN.md, every one accepted by `validate_record`.
+in the JSON Lines format, every one accepted by `validate_record`
+(DESIGN.md § Events (JSON Lines interchange format; Avro on the topics)).
 
 Mapping rules
 -------------
