@@ -29,11 +29,13 @@ SPIKE = "negativity_spike"
 
 @dataclass(frozen=True)
 class BrandAlertRules:
-    min_volume: int = 10
-    rate_low: float = 0.5
-    rate_high: float = 0.7
-    min_share: float = 0.2
-    ratio: float = 2.0
+    """The thresholds above; Settings.brand_alert_rules builds them (their defaults are
+    the settings' defaults), resolve_ratio is fixed."""
+    min_volume: int
+    rate_low: float
+    rate_high: float
+    min_share: float
+    ratio: float
     resolve_ratio: float = 1.5
 
 

@@ -1,7 +1,7 @@
 """Brand-level alerts: fire, resolve, hysteresis (no flapping), event time only."""
 from cluetrain.domain.brand_alerts import RATE_DROP, SPIKE, BrandAlertRules, BrandMonitor
 
-RULES = BrandAlertRules(min_volume=10, rate_low=0.5, rate_high=0.7)
+RULES = BrandAlertRules(min_volume=10, rate_low=0.5, rate_high=0.7, min_share=0.2, ratio=2.0)
 T0 = 1_767_600_000 - 1_767_600_000 % 60
 
 

@@ -6,10 +6,10 @@ import orjson
 import pytest
 
 from cluetrain.domain import ledger
-from cluetrain.domain.brand_alerts import BrandAlertRules
 from cluetrain.domain.events import parse_rfc3339_ms, validate_record
 from cluetrain.domain.partition import PartitionState
 from cluetrain.domain.state_codec import conversation_from_dict, conversation_to_dict
+from cluetrain.settings import Settings
 
 TOPICS = ("mentions", "replies")
 T0 = parse_rfc3339_ms("2026-01-05T10:00:00Z")
@@ -138,7 +138,7 @@ def test_records_of_the_previous_shape_are_still_read():
     assert conv.has_seen("r") and conv.customer_author("p") == "bob" and conv.customer_author("r") is None
     assert conv.open_turn.facts("sla_warning") == (1, 1, "help")
     assert conv.open_turn.facts("ignored_conversation") == (2, 2, "later")
-    s = state(brand_rules=lambda b: BrandAlertRules())
+    s = state(brand_rules=lambda b: Settings().brand_alert_rules())
     s.restore({"clocks": {"mentions": 1, "replies": 1}, "finals": [], "horizon_s": 660, "offsets": {"mentions": 3},
                "monitors": {"acme": {"minutes": [[600, 1, 2, 3, 4]], "active": {}, "evaluated_to": 660}}}, [old])
     assert s.monitors["acme"].minutes == {600: [1, 2, 3, 4]} and s.next_offsets == {"mentions": 3}
@@ -161,7 +161,7 @@ def brand_stream(s: PartitionState, store: dict, minutes: int, start: int = 0) -
 
 
 def test_monitors_are_saved_apart_from_the_meta_and_only_when_they_changed():
-    rules = lambda b: BrandAlertRules(min_volume=3)  # noqa: E731
+    rules = lambda b: Settings(alert_min_volume=3).brand_alert_rules()  # noqa: E731
     s, store = state(brand_rules=rules), {}
     brand_stream(s, store, 30)
     assert set(store["meta"]) == {"clocks", "finals", "horizon_s", "offsets"}
@@ -183,7 +183,7 @@ def test_monitors_are_saved_apart_from_the_meta_and_only_when_they_changed():
 
 
 def test_a_restart_from_the_monitor_records_gives_the_same_brand_alerts():
-    rules = lambda b: BrandAlertRules(min_volume=3)  # noqa: E731
+    rules = lambda b: Settings(alert_min_volume=3).brand_alert_rules()  # noqa: E731
     whole, store = state(brand_rules=rules), {}
     expected = brand_stream(whole, {}, 400)
     assert any(a["kind"] == "reply_rate_drop" for a in expected)

@@ -1,0 +1,30 @@
+"""The README's settings table is generated from the declarations."""
+import subprocess
+import sys
+from pathlib import Path
+
+from cluetrain.settings import declarations
+from cluetrain.settings.table import END, START, markdown_table, readme_table
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_readme_table_is_current():
+    assert readme_table((ROOT / "README.md").read_text()) == markdown_table(), \
+        "regenerate with: python -m cluetrain.settings README.md"
+
+
+def test_one_row_per_setting_with_its_type_and_default():
+    rows = markdown_table().splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == [f"| `{d.env_name}`" for d in declarations()]
+    assert "| `CLUETRAIN_PARTITIONS` | integer > 0 | `4` |" in markdown_table()
+    assert "| `CLUETRAIN_BRAND_SLA` | `brand=seconds,…` (integer > 0) | (empty) |" in markdown_table()
+
+
+def test_the_module_prints_the_table_or_rewrites_it_in_a_readme(tmp_path):
+    printed = subprocess.run([sys.executable, "-m", "cluetrain.settings"], capture_output=True, text=True, check=True)
+    assert printed.stdout == markdown_table() + "\n"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{START}\n| old |\n{END}\n\nafter\n")
+    subprocess.run([sys.executable, "-m", "cluetrain.settings", str(readme)], check=True)
+    assert readme.read_text() == f"# x\n\n{START}\n{markdown_table()}\n{END}\n\nafter\n"
