@@ -2,7 +2,8 @@
 memory, noise) and bench/PROFILE.md (where the worker's time goes)."""
 from __future__ import annotations
 
-from bench.benchlib import IDLE, PartResult, breakdown, cumulative, fmt_rate, fmt_ratio, format_table, is_idle
+from bench.benchlib import PartResult, fmt_rate, fmt_ratio, format_table
+from bench.stacks import IDLE, breakdown, cumulative, is_idle
 
 RESULT_ROWS = ("a", "a'", "b", "c", "f", "s1", "s2", "d", "e", "p")  # the order of the rows
 RATIO_BASES = ("a", "b", "d")  # the ceiling, the floor and the peer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from bench import snapshot
-from bench.benchlib import parse_collapsed
+from bench.stacks import parse_collapsed
 from bench.harness import Bench, log
 from bench.workers import run_worker, worker_result
 
