@@ -18,6 +18,7 @@ sizeof of a sample of conversations.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import heapq
 import random
@@ -128,6 +129,94 @@ def deep_size(obj, seen: set[int], shared: set[int]) -> int:
     return size
 
 
+@dataclasses.dataclass
+class Feed:
+    """The seeded stream fed to one PartitionState in batches, and what saving cost."""
+    events: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    save_s: float = 0.0          # take_dirty + orjson, all batches
+    save_bytes: int = 0
+    meta_bytes: int = 0
+
+
+def save_batch(state: PartitionState, topics, clock, batch: list, feed: Feed) -> None:
+    """One pipeline batch: clocks for both topics, the events, advance(), then save."""
+    for topic in topics:
+        state.observe_clock(topic, clock)
+    for record_clock, e in batch:  # each record carries the source clock at its sending
+        state.add_event(e, 0.1 if e.author_role != "customer" else -0.3, record_clock)
+    state.advance()
+    t = time.perf_counter()
+    convs, meta = state.take_dirty()
+    blobs = [orjson.dumps(v) for v in convs.values()]
+    m = orjson.dumps(meta) if meta is not None else b""
+    feed.save_s += time.perf_counter() - t
+    feed.save_bytes += sum(map(len, blobs)) + len(m)
+    feed.meta_bytes += len(m)
+    feed.batches += 1
+
+
+def feed_stream(state: PartitionState, topics, a) -> Feed:
+    feed = Feed()
+    clock = None
+    batch: list = []
+    started = time.perf_counter()
+    for t, e in events(a.conversations, seed=a.seed, brands=a.brands, span_h=a.span_h):
+        clock = t if clock is None or t > clock else clock
+        batch.append((clock, e))
+        feed.events += 1
+        if len(batch) >= a.batch:
+            save_batch(state, topics, clock, batch, feed)
+            batch.clear()
+    if batch:
+        save_batch(state, topics, clock, batch, feed)
+    feed.seconds = time.perf_counter() - started
+    return feed
+
+
+def every_conversation(state: PartitionState) -> dict:
+    """{key: conversation}; keys (brand, id) when the state nests them by brand."""
+    if isinstance(next(iter(state.conversations)), str):  # nested since the diet
+        return {(b, i): c for b, by_id in state.conversations.items() for i, c in by_id.items()}
+    return state.conversations
+
+
+def snapshot_cost(state: PartitionState, every: dict) -> tuple[float, float, int]:
+    """Serialise everything at once (a full snapshot), as the adapter would:
+    (take_dirty s, + orjson s, bytes)."""
+    state.dirty.update(every)
+    state.meta_dirty = True
+    t = time.perf_counter()
+    convs, _meta = state.take_dirty()
+    t_take = time.perf_counter() - t
+    blobs = [orjson.dumps(v) for v in convs.values()]
+    return t_take, time.perf_counter() - t, sum(map(len, blobs))
+
+
+def meta_only_cost(state: PartitionState, topic: str) -> float:
+    """Seconds of a batch with no conversation change: meta (+ changed monitors) only."""
+    state.mark_processed(topic, 10**9)
+    t = time.perf_counter()
+    for _ in range(100):
+        state.mark_processed(topic, 10**9)
+        convs, meta = state.take_dirty()
+        orjson.dumps(meta)
+        for v in convs.values():
+            orjson.dumps(v)
+    return (time.perf_counter() - t) / 100
+
+
+def print_breakdown(state: PartitionState, every: dict) -> None:
+    n = len(every)
+    sample = random.Random(1).sample(sorted(every), min(2000, n))
+    shared = {id(b) for b, _ in every}
+    nested = every is not state.conversations
+    sizes = [deep_size(every[k] if nested else (k, every[k]), set(), shared) for k in sample]
+    print(f"deep sizeof (conversation + its key tuple if any, brand excluded): mean {sum(sizes) / len(sizes):,.0f} bytes,"
+          f" max {max(sizes):,}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conversations", type=int, default=1_000_000)
@@ -142,83 +231,28 @@ def main(argv=None) -> None:
     state = make_state(settings)
     topics = settings.input_topics
     before = rss()
-    n_events = batches = 0
-    save_s = feed_s = 0.0
-    save_bytes = meta_bytes = 0
-    clock = None
-    batch: list = []
-    started = time.perf_counter()
-
-    def flush():
-        nonlocal batches, save_s, save_bytes, meta_bytes
-        for topic in topics:
-            state.observe_clock(topic, clock)
-        for record_clock, e in batch:  # each record carries the source clock at its sending
-            state.add_event(e, 0.1 if e.author_role != "customer" else -0.3, record_clock)
-        state.advance()
-        t = time.perf_counter()
-        convs, meta = state.take_dirty()
-        blobs = [orjson.dumps(v) for v in convs.values()]
-        m = orjson.dumps(meta) if meta is not None else b""
-        save_s += time.perf_counter() - t
-        save_bytes += sum(map(len, blobs)) + len(m)
-        meta_bytes += len(m)
-        batches += 1
-        batch.clear()
-
-    for t, e in events(a.conversations, seed=a.seed, brands=a.brands, span_h=a.span_h):
-        clock = t if clock is None or t > clock else clock
-        batch.append((clock, e))
-        n_events += 1
-        if len(batch) >= a.batch:
-            flush()
-    if batch:
-        flush()
-    feed_s = time.perf_counter() - started
+    feed = feed_stream(state, topics, a)
     after = rss()  # (the key list below is built after this measure)
-    every = ({(b, i): c for b, by_id in state.conversations.items() for i, c in by_id.items()}
-             if isinstance(next(iter(state.conversations)), str) else state.conversations)  # nested since the diet
+    every = every_conversation(state)
     n = len(every)
     open_turns = sum(1 for c in every.values() if c.open_turn is not None)
-
-    # serialise everything at once (a full snapshot), as the adapter would
-    state.dirty.update(every)
-    state.meta_dirty = True
-    t = time.perf_counter()
-    convs, meta = state.take_dirty()
-    t_take = time.perf_counter() - t
-    blobs = [orjson.dumps(v) for v in convs.values()]
-    t_all = time.perf_counter() - t
-    total = sum(map(len, blobs))
-    del convs, blobs
-    # a batch with no conversation change: meta (+ changed monitors) only
-    state.mark_processed(topics[0], 10**9)
-    t = time.perf_counter()
-    for _ in range(100):
-        state.mark_processed(topics[0], 10**9)
-        convs, meta = state.take_dirty()
-        orjson.dumps(meta)
-        for v in convs.values():
-            orjson.dumps(v)
-    t_meta = (time.perf_counter() - t) / 100
+    t_take, t_all, total = snapshot_cost(state, every)
+    t_meta = meta_only_cost(state, topics[0])
 
     mib = 1 << 20
-    print(f"conversations {n:,} ({open_turns:,} with an open turn), events {n_events:,}, batches {batches:,}, "
-          f"fed in {feed_s:.1f} s")
+    batches = feed.batches
+    print(f"conversations {n:,} ({open_turns:,} with an open turn), events {feed.events:,}, batches {batches:,}, "
+          f"fed in {feed.seconds:.1f} s")
     print(f"RSS before {before / mib:,.0f} MiB, after {after / mib:,.0f} MiB, "
           f"delta {(after - before) / mib:,.0f} MiB = {(after - before) / n:,.0f} bytes/conversation")
-    print(f"per-batch save (take_dirty + orjson) total {save_s:.2f} s = {save_s / batches * 1000:.2f} ms/batch, "
-          f"{save_bytes / batches / 1024:,.1f} KiB/batch (meta {meta_bytes / batches / 1024:,.1f} KiB/batch)")
+    print(f"per-batch save (take_dirty + orjson) total {feed.save_s:.2f} s = {feed.save_s / batches * 1000:.2f} "
+          f"ms/batch, {feed.save_bytes / batches / 1024:,.1f} KiB/batch (meta {feed.meta_bytes / batches / 1024:,.1f} "
+          f"KiB/batch)")
     print(f"full snapshot: take_dirty {t_take:.2f} s, + orjson {t_all:.2f} s, {total / mib:,.0f} MiB "
           f"= {total / n:,.0f} bytes/conversation record")
     print(f"meta-only batch: {t_meta * 1000:.3f} ms")
     if a.breakdown:
-        sample = random.Random(1).sample(sorted(every), min(2000, n))
-        shared = {id(b) for b, _ in every}
-        nested = every is not state.conversations
-        sizes = [deep_size(every[k] if nested else (k, every[k]), set(), shared) for k in sample]
-        print(f"deep sizeof (conversation + its key tuple if any, brand excluded): mean {sum(sizes) / len(sizes):,.0f} bytes,"
-              f" max {max(sizes):,}")
+        print_breakdown(state, every)
 
 
 if __name__ == "__main__":
