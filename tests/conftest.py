@@ -1,4 +1,5 @@
-"""ClickHouse fixtures: a throw-away server, and a fresh target on each backend."""
+"""ClickHouse fixtures: a throw-away server, a fresh target on each backend, and a migrated
+backend on it."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,8 @@ import uuid
 import pytest
 
 from cluetrain.runtime.clickhouse_server import ClickHouseServer, find_binary
+from cluetrain.sinks.backends import open_backend
+from cluetrain.sinks.migrate import apply_migrations
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,14 @@ def clickhouse_target(request, tmp_path):
 
 
 @pytest.fixture
+def backend(clickhouse_target):
+    """An open backend on a fresh target (each backend in turn), every migration applied."""
+    with open_backend(clickhouse_target) as b:
+        apply_migrations(b, b.database)
+        yield b
+
+
+@pytest.fixture
 def clickhouse_server_target(clickhouse_server):
     """A fresh database on the server, for tests with several writer processes."""
     yield from _fresh_database(clickhouse_server)
@@ -46,7 +57,5 @@ def clickhouse_server_target(clickhouse_server):
 def _fresh_database(server):
     database = f"test_{uuid.uuid4().hex[:12]}"
     yield server.url_for(database)
-    from cluetrain.sinks.backends import open_backend
-
     with open_backend(server.url_for(database)) as backend:
         backend.execute(f"DROP DATABASE IF EXISTS {database}")

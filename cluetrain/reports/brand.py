@@ -1,7 +1,7 @@
 """Per-brand reports read from the ClickHouse views, and table formatting.
 
 The figures are defined once, in the views of
-cluetrain/sinks/migrations/0003_reciprocity_views.sql (read with FINAL inside):
+cluetrain/sinks/migrations/0005_reciprocity_views_on_turn_status.sql (read with FINAL inside):
 this module only selects, orders and formats them. The pure helpers (format_*,
 *_rows) take plain rows, so they are tested without ClickHouse.
 """

@@ -1,7 +1,7 @@
 """The voice sections of `cluetrain report`: sentiment recovery and templated answers.
 
 The figures are defined once, in the views of
-cluetrain/sinks/migrations/0004_voice_views.sql (read with FINAL inside): this
+cluetrain/sinks/migrations/0006_voice_views_grouped.sql (read with FINAL inside): this
 module only selects, orders and formats them. The pure helpers (*_rows,
 recovery_summary) take plain rows, so they are tested without ClickHouse.
 """

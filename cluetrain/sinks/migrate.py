@@ -1,15 +1,19 @@
 """Numbered SQL migrations (cluetrain/sinks/migrations/NNNN_name.sql), each applied once.
 
 A file may hold several statements separated by `;`. Lines starting with `--` are
-comments. `{database}` is replaced by the target database. Our SQL has no `;` inside
-strings, so the splitter is a plain split. Every statement is idempotent
-(IF NOT EXISTS): a migration interrupted before it was recorded can run again.
+comments. `{database}` is replaced by the target database, and each name of
+TEMPLATE_VARIABLES by its value: numbers the views share with the Python code, defined
+there once. Our SQL has no `;` inside strings, so the splitter is a plain split. Every
+statement is idempotent (IF NOT EXISTS, or DROP IF EXISTS before a CREATE): a migration
+interrupted before it was recorded can run again.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+
+from cluetrain.domain.polarity import NEGATIVE_THRESHOLD
 
 from .backends import Backend, check_identifier
 
@@ -35,8 +39,16 @@ def split_statements(sql: str) -> list[str]:
     return [stmt.strip() for stmt in "\n".join(kept).split(";") if stmt.strip()]
 
 
+TEMPLATE_VARIABLES = {
+    "{negative_threshold}": repr(NEGATIVE_THRESHOLD),  # a score at or below it is negative
+}
+
+
 def render(sql: str, database: str) -> str:
-    return sql.replace("{database}", check_identifier(database))
+    sql = sql.replace("{database}", check_identifier(database))
+    for name, value in TEMPLATE_VARIABLES.items():
+        sql = sql.replace(name, value)
+    return sql
 
 
 def list_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:

@@ -78,9 +78,19 @@ def detect(text: str) -> str:
 
 
 def set_caching(enabled: bool) -> None:
+    """Cache on or off, emptied (same answers either way: for benches and tests)."""
     global _caching
     _caching = bool(enabled)
+    clear_caches()
+
+
+def clear_caches() -> None:
     _detect_memo.cache_clear()
+
+
+def cache_info() -> tuple:
+    """functools' CacheInfo of each cache of this module (bounded: see _detect_memo)."""
+    return (_detect_memo.cache_info(),)
 
 
 def _detect(text: str) -> str:

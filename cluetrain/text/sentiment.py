@@ -1,4 +1,4 @@
-"""Sentiment score of one message in [-1, 1] (DESIGN: positive >= 0.05, negative <= -0.05).
+"""Sentiment score of one message in [-1, 1]; its polarity is cluetrain/domain/polarity.py.
 
 One small interface, `Analyzer(lang).score(text)`, over two rule-based analyzers that
 ship their lexicons (no download, no model file fetched at run time):
@@ -27,10 +27,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from cluetrain.text.sentiment_fr import FR_NEG_AFTER, FR_SUBJECTS, but_check, fr_negation_check, unaccent
+from cluetrain.domain.polarity import polarity  # noqa: F401 - callers classify the scores of score()
+from cluetrain.text.sentiment_fr import (FR_NEG_AFTER, FR_SUBJECTS, but_check, fr_negation_check, unaccent,
+                                         vader_but_check)
 
-POSITIVE_THRESHOLD = 0.05
-NEGATIVE_THRESHOLD = -0.05
 SUPPORTED = ("en", "fr")
 MAX_CHARS = 5000          # longer texts are scored on their first MAX_CHARS characters
 _CACHE_MAX_CHARS = 280    # texts up to this length go through a small LRU cache
@@ -39,14 +39,6 @@ _caching = True           # off: every text scored from scratch (bench, tests)
 DATA = Path(__file__).with_name("data")
 
 UNSCORED: Counter = Counter()  # texts scored neutral because their language has no analyzer
-
-
-def polarity(score: float) -> str:
-    if score >= POSITIVE_THRESHOLD:
-        return "positive"
-    if score <= NEGATIVE_THRESHOLD:
-        return "negative"
-    return "neutral"
 
 
 # --- data files ------------------------------------------------------------------------
@@ -244,7 +236,7 @@ class Analyzer:
                 continue
             sentiments = vader.sentiment_valence(0, sentitext, item, i, sentiments)
         if self.lang == "en":
-            sentiments = vader._but_check(words, sentiments)
+            sentiments = vader_but_check(words, sentiments)
         elif self.negation:
             sentiments = but_check(words, sentiments, "mais")
         return sentiments
@@ -296,5 +288,14 @@ def set_caching(enabled: bool) -> None:
     """Score caches on or off, emptied (same scores either way: for benches and tests)."""
     global _caching
     _caching = bool(enabled)
+    clear_caches()
+
+
+def clear_caches() -> None:
     _cached.cache_clear()
     _memo_score.cache_clear()
+
+
+def cache_info() -> tuple:
+    """functools' CacheInfo of each cache of this module (raw texts, normalised texts)."""
+    return _cached.cache_info(), _memo_score.cache_info()

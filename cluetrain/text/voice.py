@@ -155,9 +155,19 @@ def _keys_memo(toks: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def set_caching(enabled: bool) -> None:
+    """Cache on or off, emptied (same keys either way: for benches and tests)."""
     global _caching
     _caching = bool(enabled)
+    clear_caches()
+
+
+def clear_caches() -> None:
     _keys_memo.cache_clear()
+
+
+def cache_info() -> tuple:
+    """functools' CacheInfo of each cache of this module."""
+    return (_keys_memo.cache_info(),)
 
 
 def jaccard(a: str, b: str) -> float:

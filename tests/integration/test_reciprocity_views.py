@@ -11,19 +11,20 @@ reply and no turn at all).
 """
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from cluetrain.sinks.backends import open_backend
-from cluetrain.sinks.migrate import apply_migrations
+from cluetrain.sinks.migrate import MIGRATIONS_DIR, apply_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS
 from tests.support.views import view
 
 pytestmark = pytest.mark.integration
 
 VIEWS = ["v_brand_latency", "v_brand_overview", "v_brand_rolling", "v_follower_brackets",
-         "v_responder_leaderboard"]
+         "v_responder_leaderboard", "v_turn_status", "v_turn_summary"]
 W = datetime(2017, 11, 1, 12, 0, tzinfo=timezone.utc)
 MIN = timedelta(minutes=1)
 DAY = timedelta(days=1)
@@ -86,13 +87,6 @@ STALE_TURNS = [  # FINAL must hide these: c2's turn before it was answered, and 
 
 
 @pytest.fixture
-def backend(clickhouse_target):
-    with open_backend(clickhouse_target) as b:
-        apply_migrations(b, b.database)
-        yield b
-
-
-@pytest.fixture
 def filled(backend):
     backend.insert("reciprocity_windows", TABLE_COLUMNS["reciprocity_windows"], WINDOWS)
     backend.insert("reciprocity_windows", TABLE_COLUMNS["reciprocity_windows"], STALE_WINDOWS)
@@ -106,8 +100,9 @@ def test_the_views_exist_and_are_empty_on_empty_tables(backend):
         f"SELECT name, engine FROM system.tables WHERE database = '{backend.database}' AND name LIKE 'v\\_%' ORDER BY name"
     )
     assert [r for r in rows if r[0] in VIEWS] == [(v, "View") for v in VIEWS]
-    _, rows = backend.query(f"SELECT name FROM {backend.database}.schema_migrations WHERE version = 3")
-    assert rows == [("0003_reciprocity_views",)]
+    _, rows = backend.query(f"SELECT version, name FROM {backend.database}.schema_migrations "
+                            "WHERE version IN (3, 5) ORDER BY version")
+    assert rows == [(3, "0003_reciprocity_views"), (5, "0005_reciprocity_views_on_turn_status")]
     for name in VIEWS:
         assert backend.query(f"SELECT * FROM {backend.database}.{name}")[1] == [], name
 
@@ -232,3 +227,58 @@ def test_follower_brackets(filled):
     }
     assert got[("acme", "100-1k")]["sla_compliance"] == 0.0
     assert got[("acme", "100-1k")]["reply_rate"] == 1 / 3
+
+
+def test_turn_status_is_one_row_per_turn_with_its_status_as_flags(filled):
+    got = view(filled, "v_turn_status", key=("brand", "conversation_id", "turn_index"))
+    assert len(got) == len(TURNS)  # FINAL: the stale versions are hidden
+    flags = ("is_answered", "is_within_sla", "is_breached", "is_answered_late", "is_open", "is_first_reply")
+    assert {k: tuple(r[f] for f in flags) for k, r in got.items() if k[0] == "acme"} == {
+        ("acme", "c1", 0): (1, 1, 0, 0, 0, 1),
+        ("acme", "c1", 1): (0, 0, 0, 0, 1, 0),
+        ("acme", "c2", 0): (1, 1, 0, 0, 0, 1),  # version 2 (answered), not the open version 1
+        ("acme", "c3", 0): (1, 0, 1, 1, 0, 1),  # answered late: a breach that got an answer
+        ("acme", "c4", 0): (1, 1, 0, 0, 0, 1),
+        ("acme", "c4", 1): (1, 1, 0, 0, 0, 0),  # answered, but not a first reply
+        ("acme", "c5", 0): (0, 0, 0, 0, 1, 0),
+        ("acme", "c6", 0): (0, 0, 1, 0, 0, 0),
+    }
+    assert got[("acme", "c1", 0)]["opened_minute"] == W - 60 * MIN  # 11:00:30 -> 11:00
+    assert got[("acme", "c1", 0)]["status"] == "answered" and got[("acme", "c1", 0)]["latency_s"] == 600
+
+
+def test_turn_summary_is_the_grouped_view_behind_overview_and_brackets(filled):
+    got = view(filled, "v_turn_summary", key=("brand", "grouping", "bracket"))
+    overview, brackets = view(filled, "v_brand_overview"), view(filled, "v_follower_brackets", key=("brand", "bracket"))
+    brand_rows = {k[0]: r for k, r in got.items() if k[1] == "brand"}
+    assert set(brand_rows) == {"acme", "zeta", "idle"}  # mute has no turn
+    for brand, row in brand_rows.items():
+        assert row["bracket_order"] == 0
+        assert {c: row[c] for c in ("turns", "answered", "within_sla", "breached", "answered_late", "open",
+                                    "sla_compliance", "reply_rate", "median_first_reply_s", "employees")} == {
+            c: overview[brand][c] for c in ("turns", "answered", "within_sla", "breached", "answered_late", "open",
+                                            "sla_compliance", "reply_rate", "median_first_reply_s", "employees")}
+    assert brand_rows["acme"]["median_latency_s"] == 600  # 30, 45, 600, 900, 7200
+    follower_rows = {(k[0], k[2]): r for k, r in got.items() if k[1] == "followers"}
+    assert set(follower_rows) == set(brackets)
+    for key, row in follower_rows.items():
+        assert {c: row[c] for c in brackets[key]} == brackets[key]
+    assert follower_rows[("acme", "100-1k")]["answered_late"] == 1
+    assert follower_rows[("acme", ">=100k")]["employees"] == 2  # Bob and Ann
+
+
+def test_a_database_migrated_before_0005_gets_the_new_view_definitions(clickhouse_target, tmp_path):
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("000[1-4]_*.sql")):
+        shutil.copy(path, old / path.name)
+    with open_backend(clickhouse_target) as b:
+        db = b.database
+        assert apply_migrations(b, db, old)[-1] == "0004_voice_views"
+        # what 0003 left in such a database: views of the same names, older definitions
+        b.execute(f"CREATE VIEW {db}.v_brand_overview AS SELECT 'old' AS brand")
+        b.execute(f"CREATE VIEW {db}.v_sentiment_recovery AS SELECT 'old' AS brand")
+        assert apply_migrations(b, db)[0] == "0005_reciprocity_views_on_turn_status"
+        for name, column in (("v_brand_overview", "sla_compliance"), ("v_sentiment_recovery", "recovery_rate")):
+            columns, rows = b.query(f"SELECT * FROM {db}.{name}")
+            assert column in columns and rows == [], name

@@ -29,8 +29,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cluetrain.sinks.backends import open_backend
-from cluetrain.sinks.migrate import apply_migrations
 from cluetrain.sinks.tables import TABLE_COLUMNS, event_row
 from cluetrain.domain.events import Event
 from tests.support.views import view
@@ -38,7 +36,8 @@ from tests.support.views import view
 pytestmark = pytest.mark.integration
 
 VIEWS = ["v_reply_templates", "v_sentiment_recovery", "v_sentiment_recovery_by_role",
-         "v_template_share", "v_template_share_by_author"]
+         "v_sentiment_recovery_grouped", "v_template_share", "v_template_share_by_author",
+         "v_template_share_grouped"]
 T0 = datetime(2017, 11, 1, 10, 0, tzinfo=timezone.utc)
 MIN = timedelta(minutes=1)
 
@@ -103,13 +102,6 @@ REPLIES = [
 
 
 @pytest.fixture
-def backend(clickhouse_target):
-    with open_backend(clickhouse_target) as b:
-        apply_migrations(b, b.database)
-        yield b
-
-
-@pytest.fixture
 def filled(backend):
     backend.insert("turns", TABLE_COLUMNS["turns"], TURNS)
     backend.insert("turns", TABLE_COLUMNS["turns"], STALE_TURNS)
@@ -122,8 +114,9 @@ def test_the_views_exist_and_are_empty_on_empty_tables(backend):
     _, rows = backend.query(f"SELECT name, engine FROM system.tables WHERE database = '{backend.database}'")
     engines = dict(rows)
     assert {v: engines.get(v) for v in VIEWS} == dict.fromkeys(VIEWS, "View")
-    _, rows = backend.query(f"SELECT name FROM {backend.database}.schema_migrations WHERE version = 4")
-    assert rows == [("0004_voice_views",)]
+    _, rows = backend.query(f"SELECT version, name FROM {backend.database}.schema_migrations "
+                            "WHERE version IN (4, 6) ORDER BY version")
+    assert rows == [(4, "0004_voice_views"), (6, "0006_voice_views_grouped")]
     for name in VIEWS:
         assert backend.query(f"SELECT * FROM {backend.database}.{name}")[1] == [], name
 
@@ -169,6 +162,35 @@ def test_sentiment_recovery_by_role(filled):
         # unanswered turns (responder_role '') and zeta (nothing answered) have no row
     }
     assert got[("acme", "employee")]["recovery_rate"] == 1 / 3
+
+
+def test_tone_flags_of_turn_status_use_the_negative_threshold(filled):
+    got = view(filled, "v_turn_status", key=("brand", "conversation_id", "turn_index"))
+    tone = {k: (r["is_first_negative"], r["is_last_negative"]) for k, r in got.items()}
+    assert tone[("acme", "c2", 0)] == (1, 1)  # -0.05 is negative (a Float32 just below it)
+    assert tone[("acme", "c4", 0)] == (0, 0)  # -0.04 is not
+    assert tone[("acme", "c1", 1)] == (0, 1)  # +0.3 first, -0.5 last
+    assert tone[("acme", "c5", 1)] == (0, 0)  # the latest version (+0.5), not the stale -0.8
+
+
+def test_recovery_grouped_holds_both_groupings(filled):
+    got = view(filled, "v_sentiment_recovery_grouped", key=("brand", "grouping", "responder_role"))
+    by_brand = {k[0]: r for k, r in got.items() if k[1] == "brand" and k[2] == ""}
+    by_role = {(k[0], k[2]): r for k, r in got.items() if k[1] == "responder_role"}
+    assert by_brand == view(filled, "v_sentiment_recovery")
+    # the unanswered turns are a role '' of their own here, left out of the _by_role view
+    assert by_role.pop(("acme", "")) == recovery(0, 0, 0, 0, 0, 0, 0)
+    assert by_role.pop(("zeta", "")) == recovery(0, 0, 0, 0, 0, 0, 0)
+    assert by_role == view(filled, "v_sentiment_recovery_by_role", key=("brand", "responder_role"))
+
+
+def test_template_share_grouped_holds_both_groupings(filled):
+    got = view(filled, "v_template_share_grouped", key=("brand", "grouping", "author_id", "author_role"))
+    assert {k[0]: r for k, r in got.items() if k[1] == "brand"} == view(filled, "v_template_share")
+    by_author = {(k[0], k[2], k[3]): r for k, r in got.items() if k[1] == "author"}
+    assert {k: {c: v for c, v in r.items() if c != "templates"} for k, r in by_author.items()} == view(
+        filled, "v_template_share_by_author", key=("brand", "author_id", "author_role"))
+    assert by_author[("acme", "acme/Ann", "employee")]["templates"] == 2  # 1:bbb and 2:ccc
 
 
 def test_reply_templates(filled):

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
+from cluetrain.domain.polarity import polarity
 from cluetrain.text import sentiment
-from cluetrain.text.sentiment import Analyzer, polarity, score
+from cluetrain.text.sentiment import Analyzer, score
 from tests.support.paths import DATA
-
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,21 @@ def plain_fr():
 def test_polarity_uses_the_design_thresholds():
     assert polarity(0.05) == "positive" and polarity(0.0499) == "neutral"
     assert polarity(-0.05) == "negative" and polarity(-0.0499) == "neutral"
+
+
+def test_the_plain_english_analyzer_is_the_library_itself_around_but(plain_en):
+    """Our copy of VADER's contrast rule keeps its quirk: "nice" (1.8) is halved before
+    "but", then "okay" (0.9) is looked up by value and halves "nice" again (the rule
+    done right would give 0.5023)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    library = SentimentIntensityAnalyzer()
+    with open(DATA / "vader_tweets_groundtruth.tsv", encoding="utf-8") as f:
+        texts = [t for _, _, t in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if " but " in t.lower()]
+    assert len(texts) > 200
+    for text in texts + ["nice but okay", "Nice BUT okay but fine"]:
+        assert plain_en.scores(text) == library.polarity_scores(text), text
+    assert plain_en.score("nice but okay") == 0.3291
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # unidecode on a lone surrogate
