@@ -18,7 +18,8 @@ import orjson
 
 from bench.benchlib import PartResult, compare_counts, minute_key
 from bench.machine import CpuMeter
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.runtime import processes
 from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
@@ -77,7 +78,7 @@ class Bench:
         self.latency: dict = {}
         self.rss: dict = {}
         self.profile_stacks: list | None = None  # py-spy's stacks of part (p)
-        self.broker: broker_mod.EmbeddedBroker | None = None
+        self.broker: EmbeddedBroker | None = None
         self.settings: Settings | None = None
         self.input: Input | None = None
         self.replay = None  # ReplayResult of part (e)
@@ -90,9 +91,9 @@ class Bench:
 
     def start(self) -> None:
         """The broker, its topics and the generated input (not yet replayed)."""
-        self.broker = broker_mod.EmbeddedBroker(self.logs).start()
+        self.broker = EmbeddedBroker(self.logs).start()
         self.settings = self.base_settings()
-        broker_mod.ensure_topics(self.settings, self.broker.url)
+        ensure_topics(self.settings, self.broker.url)
         self.input = make_input(self.args.events, self.args.seed, self.args.brands, self.args.order)
 
     def close(self) -> None:

@@ -5,7 +5,7 @@
                                               [--profile [--profile-out FILE]]
 
 Generates N events (cluetrain.sources.generate), replays them into the in-memory broker
-of the agent tests (tests/support/pipeline_driver.replay_to_memory: the real Replayer,
+of the agent tests (cluetrain/sources/replay.replay_to_memory: the real Replayer,
 so the same RawRecords, headers and ticks a worker consumes), then feeds every record,
 4 partitions, in batches of 1000 to a fresh PipelineProcessor per round. Only
 process() is timed. A batch holds the records of one partition, both topics merged in
@@ -40,7 +40,8 @@ import orjson  # noqa: E402
 from cluetrain.settings import Settings  # noqa: E402
 from cluetrain.sources.generate import generate  # noqa: E402
 from cluetrain.processing import processor as pipeline  # noqa: E402
-from tests.support.pipeline_driver import replay_to_memory  # noqa: E402
+from cluetrain.sources.replay import replay_to_memory  # noqa: E402
+from cluetrain.codec.headers import header_values  # noqa: E402
 
 BATCH = 1000
 PARTITIONS = 4
@@ -53,7 +54,7 @@ def build_batches(settings: Settings, events: int, seed: int) -> list[list]:
     per_partition = []
     for p in range(settings.partitions):
         merged = [r for t in settings.input_topics for r in broker.records(t, p)]
-        merged.sort(key=lambda r: (r.clock_ms or 0, r.topic, r.offset))  # stable per topic
+        merged.sort(key=lambda r: (header_values(r.headers)[0] or 0, r.topic, r.offset))  # stable per topic
         per_partition.append([merged[i:i + BATCH] for i in range(0, len(merged), BATCH)])
     batches = []
     for i in range(max(len(b) for b in per_partition)):

@@ -38,7 +38,8 @@ import orjson  # noqa: E402
 
 from cluetrain.settings import Settings  # noqa: E402
 from cluetrain.sources.generate import generate  # noqa: E402
-from cluetrain.kafka import broker as broker_mod  # noqa: E402
+from cluetrain.kafka.admin import ensure_topics  # noqa: E402
+from cluetrain.kafka.tansu import EmbeddedBroker  # noqa: E402
 from cluetrain.codec import wire as codec, headers as records  # noqa: E402
 from cluetrain.sources.replay import Replayer, arrange, parse_line  # noqa: E402
 
@@ -65,8 +66,7 @@ def make_lines(n: int, seed: int, brands: int, order: str):
 # cProfile functions -> the stage they belong to (first match on "file:function")
 STAGES = [
     ("Avro encode (EventEncoder / codec.encode_event)", (
-        "producer.py:encode", "producer.py:_str", "producer.py:_long", "producer.py:_uvarint",
-        "producer.py:_varint", "producer.py:_remember", "codec.py:encode_event", "avro_single_object.py",
+        "event_encoder.py", "wire.py:encode_event", "framing.py",
         "fastavro", "<method 'encode' of 'str'", "<method 'join' of 'bytes'", "<method 'get' of 'dict'")),
     ("headers (records.event_headers / tick_headers)", ("cluetrain/codec/headers.py",)),
     ("producer (produce, delivery reports, poll/flush)", (
@@ -122,20 +122,20 @@ def verify(settings: Settings, bootstrap: str, lines, result) -> None:
         assert [m.offset() for m in msgs] == list(range(len(msgs)))
         for m in msgs:
             headers = records.normalize_headers(m.headers())
-            rec = records.RawRecord(topic, p, m.offset(), m.key(), m.value(), headers)
-            if rec.is_tick:
+            clock_ms, is_tick, _, content_type = records.header_values(headers)
+            if is_tick:
                 ticks += 1
                 assert m.value() in (b"",), f"tick value {m.value()!r}"
                 assert m.key() is None
                 continue
             if m.key() is not None:
                 assert (murmur2(m.key()) & 0x7FFFFFFF) % settings.partitions == p, (m.key(), p)
-            if rec.content_type is None:
+            if content_type is None:
                 ev = codec.decode_event(m.value(), topic_kind="mention" if topic == settings.topic_mentions else "reply",
                                         content_type=None, clock_ms=None, max_future_s=10**9, max_text_bytes=10**9)
                 assert m.key() == ev.brand.encode()
                 assert m.value() == codec.encode_event(ev), "not the bytes of codec.encode_event"
-                events[ev.event_id] = (ev, rec.clock_ms)
+                events[ev.event_id] = (ev, clock_ms)
     assert ticks == result.ticks, (ticks, result.ticks)
     # the clock of each event = max created_at of the valid events sent up to it
     clock = None
@@ -180,7 +180,7 @@ def main(argv=None) -> int:
 
     lines = make_lines(args.events, args.seed, args.brands, args.order)
     tmp = Path(tempfile.mkdtemp(prefix="cluetrain-replay-bench-"))
-    broker = broker_mod.EmbeddedBroker(tmp / "logs").start()
+    broker = EmbeddedBroker(tmp / "logs").start()
     rates: dict[str, list[float]] = {name: [] for name, _ in variants}
     try:
         for run in range(args.repeat * len(variants)):
@@ -190,7 +190,7 @@ def main(argv=None) -> int:
                                          log_dir=str(tmp / "logs"), topic_mentions=f"mentions{suffix}",
                                          topic_replies=f"replies{suffix}", topic_alerts=f"alerts{suffix}",
                                          topic_dead_letters=f"dead_letters{suffix}")
-            broker_mod.ensure_topics(settings, broker.url)
+            ensure_topics(settings, broker.url)
             profiler = cProfile.Profile() if args.profile else None
             with replayer_class(settings, broker.url) as replayer:
                 cpu0, broker_cpu0 = time.process_time(), _cpu_s(broker.proc.pid)

@@ -12,7 +12,7 @@ from bench.benchlib import PartResult, fmt_rate, quarter_rates
 from bench.harness import PY, Bench, log, tail
 from bench.machine import thread_cpu
 from cluetrain.cli.run import WorkerProcess
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.state.progress import StateProgress
 from cluetrain.settings import Settings
 
 
@@ -75,7 +75,7 @@ def run_worker(bench: Bench, key: str, settings: Settings, *, profile_to: Path |
     total = sum(end_offsets.values())
     if limit is not None:
         total = round(total * limit / bench.input.events)
-    progress = broker_mod.StateProgress(settings, bench.broker.url)
+    progress = StateProgress(settings, bench.broker.url)
     run = WorkerRun(spawned=time.monotonic(), total=total)
     workers = [WorkerProcess(settings, bench.broker.url, n).start() for n in range(1, settings.workers + 1)]
     spy = start_py_spy(workers[0].proc.pid, profile_to, bench.logs) if profile_to is not None else None

@@ -9,7 +9,7 @@ import time
 from bench.benchlib import fmt_rate
 from bench.harness import Bench, chdb_query, log
 from bench.workers import WorkerRun, run_worker, worker_result
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import state_changelog_topic
 
 MIB = 2**20
 
@@ -22,7 +22,7 @@ def run(bench: Bench) -> None:
     r = worker_result("c", "cluetrain worker end to end (-> chdb)", worker, bench.input.events)
     r.notes.append(f"steady = from the first saved batch ({r.extra['startup_s']:.1f} s after spawn: "
                    f"start-up + group join + first batch)")
-    changelog = changelog_stats(bench, broker_mod.state_changelog_topic(settings))
+    changelog = changelog_stats(bench, state_changelog_topic(settings))
     r.notes.append(f"state changelog: {changelog['records']:,} records "
                    f"({changelog['records'] / bench.input.events:.2f} per event, mean "
                    f"{changelog['bytes'] / max(1, changelog['records']):,.0f} B), produced in batches: one "

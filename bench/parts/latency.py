@@ -15,10 +15,13 @@ import orjson
 from bench.benchlib import percentile, visibility_latencies
 from bench.harness import Bench, generated_events, log, tail
 from cluetrain.cli.run import WorkerProcess
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.state.progress import StateProgress
 from cluetrain.runtime.clickhouse_server import ClickHouseServer, ClickHouseServerError, find_binary
 from cluetrain.sinks.backends import open_backend
-from cluetrain.sources.replay import InputLine, Replayer, kafka_producer, parse_line
+from cluetrain.kafka.clients import Producer
+from cluetrain.kafka.config import kafka_python_producer_config
+from cluetrain.sources.replay import InputLine, Replayer, parse_line
 
 RAW_TABLES = ("mentions", "replies")
 SERVER_MODE = ("queryable in clickhouse-server (max(source_offset) per partition of the raw tables, "
@@ -80,23 +83,33 @@ def run(bench: Bench) -> None:
             f"{ph['p99_ms']:,.0f} ms")
 
 
-class TimedProducer:
-    """A kafka-python producer that records the send time of every event record (ticks have no value)."""
+class TimedProducer(Producer):
+    """A kafka-python producer (a future per record: each event's offset) that records the
+    send time of every event record (ticks have no value)."""
 
-    def __init__(self, inner):
-        self.inner, self.sent = inner, []
+    def __init__(self, broker_url: str):
+        from kafka import KafkaProducer
 
-    def send(self, topic, value=None, key=None, headers=None, partition=None):
+        self.inner, self.sent = KafkaProducer(**kafka_python_producer_config(broker_url)), []
+        self.end_offsets: dict[tuple[str, int], int] = {}
+        self.unflushed: list = []
+
+    def send(self, topic, value=None, key=None, headers=None, partition=None) -> None:
         fut = self.inner.send(topic, value=value, key=key, headers=headers, partition=partition)
+        self.unflushed.append(fut)
         if value:
             self.sent.append((fut, time.time()))
-        return fut
 
-    def flush(self, *a, **kw):
-        return self.inner.flush(*a, **kw)
+    def flush(self, timeout=None) -> None:
+        self.inner.flush(timeout)
+        for fut in self.unflushed:
+            md = fut.get(timeout=30)
+            self.end_offsets[(md.topic, md.partition)] = max(self.end_offsets.get((md.topic, md.partition), 0),
+                                                             md.offset + 1)
+        self.unflushed.clear()
 
-    def close(self, *a, **kw):
-        return self.inner.close(*a, **kw)
+    def close(self, timeout=None) -> None:
+        self.inner.close(timeout)
 
 
 class VisibilityPoller(threading.Thread):
@@ -106,7 +119,7 @@ class VisibilityPoller(threading.Thread):
         super().__init__(daemon=True)
         self.settings, self.server, self.poll_s = settings, server, poll_s
         self.table_of = raw_table_of(settings)
-        self.progress = broker_mod.StateProgress(settings, broker_url) if server is None else None
+        self.progress = StateProgress(settings, broker_url) if server is None else None
         self.backend = None
         self.polls: list[tuple[float, dict]] = []
         self.stopping = threading.Event()
@@ -164,11 +177,11 @@ class LatencyRun:
     def measure(self, rates: list[int], seconds: float) -> dict:
         import psutil
 
-        broker_mod.ensure_topics(self.settings, self.bench.broker.url)
+        ensure_topics(self.settings, self.bench.broker.url)
         gen = generated_events(self.args.seed + 1, int(sum(rates) * seconds) + 2_000, self.args.brands)
         self.template = [l for l in (parse_line(i, orjson.dumps(e)) for i, e in enumerate(gen))
                          if l.event is not None]
-        self.producer = TimedProducer(kafka_producer(self.bench.broker.url))
+        self.producer = TimedProducer(self.bench.broker.url)
         self.replayer = Replayer(self.settings, producer=self.producer)
         self.worker = WorkerProcess(self.settings, self.bench.broker.url).start()
         wproc = psutil.Process(self.worker.proc.pid)

@@ -26,7 +26,7 @@ from cluetrain.alerts import render
 from cluetrain.alerts.webhook import DeliveryResult, WebhookNotifier
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
-from cluetrain.kafka.broker import bootstrap_servers
+from cluetrain.kafka.config import bootstrap_servers
 from cluetrain.runtime.processes import ProcessError
 
 log = logging.getLogger(__name__)

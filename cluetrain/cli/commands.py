@@ -110,7 +110,8 @@ def cmd_broker(args) -> int:
     import signal
     import time
 
-    from cluetrain.kafka.broker import EmbeddedBroker, ensure_topics
+    from cluetrain.kafka.admin import ensure_topics
+    from cluetrain.kafka.tansu import EmbeddedBroker
 
     settings = _settings(args)
     with EmbeddedBroker(Path(settings.log_dir), port=args.port) as broker:
@@ -135,7 +136,7 @@ def cmd_worker(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from cluetrain.kafka.broker import ensure_topics
+    from cluetrain.kafka.admin import ensure_topics
     from cluetrain.sources.replay import Replayer, arrange, read_input
 
     settings = _settings(args)
@@ -166,7 +167,7 @@ def cmd_alerts(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from cluetrain.kafka.broker import ensure_topics
+    from cluetrain.kafka.admin import ensure_topics
     from cluetrain.sources.live import LiveSource, follow_lines
 
     settings = _settings(args)

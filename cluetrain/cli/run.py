@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from cluetrain.settings import Settings
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.tansu import EmbeddedBroker
+from cluetrain.state.progress import StateProgress
 from cluetrain.runtime import processes
 from cluetrain.sources.replay import Replayer, ReplayResult, arrange, read_input
 
@@ -71,7 +73,7 @@ def last_error_line(log_path: Path) -> str:
     return lines[-1][:300] if lines else "empty log"
 
 
-def wait_until_processed(progress: broker_mod.StateProgress, end_offsets: dict[tuple[str, int], int], *,
+def wait_until_processed(progress: StateProgress, end_offsets: dict[tuple[str, int], int], *,
                          workers: list[WorkerProcess] = (), timeout: float,
                          on_progress: Callable[[int, int], None] | None = None) -> None:
     """Wait until the worker's saved state covers every record produced."""
@@ -134,17 +136,17 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
             stack.enter_context(processes.DirLock(Path(settings.clickhouse)))
         broker_url = settings.broker
         if not broker_url:
-            broker_url = stack.enter_context(broker_mod.EmbeddedBroker(Path(settings.log_dir))).url
+            broker_url = stack.enter_context(EmbeddedBroker(Path(settings.log_dir))).url
             if settings.broker_profile == "auto":  # the worker must know the broker is Tansu
                 settings = settings.replace(broker_profile="local")
-        broker_mod.ensure_topics(settings, broker_url)
+        ensure_topics(settings, broker_url)
         workers = [WorkerProcess(settings, broker_url, n).start() for n in range(1, settings.workers + 1)]
         for worker in workers:
             stack.callback(worker.stop)
         with Replayer(settings, broker_url) as replayer:
             result = replayer.replay(lines, speed=speed, progress=progress.on_replay)
         progress.on_replay(len(lines), len(lines))
-        state_progress = broker_mod.StateProgress(settings, broker_url)
+        state_progress = StateProgress(settings, broker_url)
         stack.callback(state_progress.close)
         wait_until_processed(state_progress, result.end_offsets, workers=workers, timeout=timeout,
                              on_progress=progress.on_store)

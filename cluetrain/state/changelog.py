@@ -1,17 +1,11 @@
 """The worker's state in a compacted changelog topic, written in batches, recovered exactly.
 
-Keys (one changelog partition per input partition p, same number):
-- `p|c|<a>|<b>`: one state record of partition p (a conversation, keyed by
-  (brand, conversation_id), or any other (str, str) key the partition state uses);
-- `p|m`: the partition's meta record (clocks, horizon, next input offsets), written
-  LAST in every save, so a recovered meta implies every record before it was saved;
-- `p|x`: the recovery marker (see `recover`).
-
-The bulk engine sends a whole save as a few produce requests (batched by the client)
-and waits for the deliveries before it commits: one round trip per batch, not one per
-record. Recovery does not trust the broker's end offset (Tansu answers a wrong one
-after multi-record batches): it appends a marker record to each partition, whose
-delivered offset is exact, and reads everything up to it.
+The key layout (state records, the meta written last, the recovery marker) is
+`keys.py`'s. The bulk engine sends a whole save as a few produce requests (batched by
+the client) and waits for the deliveries before it commits: one round trip per batch,
+not one per record. Recovery does not trust the broker's end offset (Tansu answers a
+wrong one after multi-record batches): it appends a marker record to each partition,
+whose delivered offset is exact, and reads everything up to it.
 """
 from __future__ import annotations
 
@@ -19,19 +13,9 @@ import time
 
 import orjson
 
+from cluetrain.state.keys import marker_key, meta_key, partition_prefix, record_key, record_prefix
+
 Records = dict[tuple[str, str], dict]
-
-
-def meta_key(partition: int) -> bytes:
-    return b"%d|m" % partition
-
-
-def marker_key(partition: int) -> bytes:
-    return b"%d|x" % partition
-
-
-def record_key(partition: int, a: str, b: str) -> bytes:
-    return b"%d|c|" % partition + a.encode() + b"|" + b.encode()
 
 
 def encode_save(partition: int, records: Records, meta: dict | None) -> list[tuple[bytes, bytes]]:
@@ -47,7 +31,7 @@ class PartitionImage:
 
     def __init__(self, partition: int):
         self.partition = partition
-        self.prefix = b"%d|" % partition
+        self.prefix = partition_prefix(partition)
         self.values: dict[bytes, bytes] = {}
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
@@ -60,13 +44,13 @@ class PartitionImage:
 
     def state(self) -> tuple[dict | None, list[dict]]:
         """(meta or None, state records) for PartitionState.restore."""
-        meta_k = meta_key(self.partition)
+        meta_k, records_k = meta_key(self.partition), record_prefix(self.partition)
         meta = None
         records = []
         for key, value in self.values.items():
             if key == meta_k:
                 meta = orjson.loads(value)
-            elif key.startswith(self.prefix + b"c|"):
+            elif key.startswith(records_k):
                 records.append(orjson.loads(value))
         return meta, records
 
@@ -76,11 +60,12 @@ class StoreError(RuntimeError):
 
 
 class ChangelogStore:
-    """Saves and recovers partition state through a SourceProducer and a confluent consumer."""
+    """Saves and recovers partition state through a Producer (kafka/clients.py) and a
+    confluent consumer."""
 
     def __init__(self, topic: str, producer, consumer_factory, *, timeout_s: float = 60.0):
         self.topic = topic
-        self.producer = producer  # a SourceProducer: queue-full waits, delivery errors, end offsets
+        self.producer = producer  # a clients.Producer: its end offsets are the delivered ones
         self.consumer_factory = consumer_factory  # () -> a confluent Consumer without a group
         self.timeout_s = timeout_s
 

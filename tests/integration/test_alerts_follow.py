@@ -18,7 +18,9 @@ from cluetrain.alerts.follow import follow_alerts
 from cluetrain.alerts.webhook import WebhookNotifier
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
-from cluetrain.kafka.broker import EmbeddedBroker, bootstrap_servers, committed_offsets, ensure_topics
+from cluetrain.kafka.admin import committed_offsets, ensure_topics
+from cluetrain.kafka.config import bootstrap_servers
+from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.runtime.processes import ProcessError
 from tests.integration.test_webhook_delivery import FIRED_MS, SECRET, HookServer, alert
 from tests.support.paths import ROOT

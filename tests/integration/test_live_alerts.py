@@ -10,7 +10,9 @@ import pytest
 
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
-from cluetrain.kafka.broker import EmbeddedBroker, bootstrap_servers, ensure_topics
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.config import bootstrap_servers
+from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.sources.live import LiveSource
 from cluetrain.sources.replay import parse_line
 from cluetrain.cli.run import WorkerProcess

@@ -18,7 +18,10 @@ from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
 from cluetrain.sources.jsonl import write_jsonl
 from cluetrain.sources.twcs import import_twcs
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.config import bootstrap_servers
+from cluetrain.kafka.tansu import EmbeddedBroker
+from cluetrain.state.progress import StateProgress
 from cluetrain.codec import wire as codec, headers as records
 from cluetrain.domain.events import parse_rfc3339_ms, validate_record
 from cluetrain.sources.replay import Replayer, arrange, parse_line
@@ -98,7 +101,7 @@ def test_two_workers_share_the_partitions_and_equal_the_reference(tmp_path, clic
 
 @pytest.fixture
 def broker(tmp_path):
-    with broker_mod.EmbeddedBroker(tmp_path / "logs") as b:
+    with EmbeddedBroker(tmp_path / "logs") as b:
         yield b
 
 
@@ -111,10 +114,10 @@ def local_settings(tmp_path, broker, target, **kw) -> Settings:
 def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_stored(tmp_path, broker):
     target = str(tmp_path / "chdb")
     settings = local_settings(tmp_path, broker, target, partitions=2)
-    broker_mod.ensure_topics(settings, broker.url)
+    ensure_topics(settings, broker.url)
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(bootstrap_servers=broker_mod.bootstrap_servers(broker.url))
+    producer = KafkaProducer(bootstrap_servers=bootstrap_servers(broker.url))
     good = generate(3, 60, start="2023-12-31T12:00:00Z")  # before the clock: none in the future
     clock = CLOCK_MS
     sent_bad = {}
@@ -139,7 +142,7 @@ def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_s
     producer.close()
     worker = WorkerProcess(settings, broker.url).start()
     try:
-        wait_until_processed(broker_mod.StateProgress(settings, broker.url), ends, workers=[worker], timeout=120)
+        wait_until_processed(StateProgress(settings, broker.url), ends, workers=[worker], timeout=120)
     finally:
         assert worker.stop() == 0
     dead = {r["source"]: r for r in read_rows(target, "SELECT * FROM {db}.dead_letters FINAL")}
@@ -156,12 +159,12 @@ def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_s
 def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target, engine):
     events = generate(9, 12000)
     settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500, engine=engine)
-    broker_mod.ensure_topics(settings, broker.url)
+    ensure_topics(settings, broker.url)
     lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
     with Replayer(settings, broker.url) as replayer:
         result = replayer.replay(lines)
     worker = WorkerProcess(settings, broker.url).start()
-    progress = broker_mod.StateProgress(settings, broker.url)
+    progress = StateProgress(settings, broker.url)
     kill_mid_stream(worker, progress, result.end_offsets, at_least=0.15)
     worker = WorkerProcess(settings, broker.url).start()
     try:  # the Faust engine recovers a long changelog one record per request on Tansu: slow

@@ -1,7 +1,7 @@
 """The replayer's confluent-kafka producer against the embedded Tansu broker: the same
-records, in the same partitions (kafka-python's murmur2), as the kafka-python path
-(the in-memory broker uses kafka-python's partitioner); end offsets exact; failures
-raise one ProducerError instead of hanging."""
+records, in the same partitions (kafka-python's murmur2), as the in-memory broker
+(which uses kafka-python's partitioner); end offsets exact; failures raise one
+ProducerError instead of hanging."""
 from __future__ import annotations
 
 import time
@@ -12,19 +12,21 @@ from kafka.partitioner.default import murmur2
 
 from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.runtime import processes
 from cluetrain.codec import headers as records
+from cluetrain.kafka.config import producer_config
+from cluetrain.kafka.memory import MemoryBroker
 from cluetrain.kafka.producer import ProducerError, SourceProducer
 from cluetrain.sources.replay import Replayer, arrange, parse_line
-from tests.support.memory_broker import MemoryBroker
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def broker(tmp_path):
-    with broker_mod.EmbeddedBroker(tmp_path / "logs") as b:
+    with EmbeddedBroker(tmp_path / "logs") as b:
         yield b
 
 
@@ -61,10 +63,10 @@ def read_all(broker, tps, end_offsets, *, settle_s: float = 1.5) -> dict[tuple[s
     return out
 
 
-def test_replay_records_partitions_and_end_offsets_equal_the_kafka_python_path(tmp_path, broker):
+def test_replay_records_partitions_and_end_offsets_equal_the_memory_broker(tmp_path, broker):
     partitions = 3
     settings = settings_for(tmp_path, broker, partitions)
-    broker_mod.ensure_topics(settings, broker.url)
+    ensure_topics(settings, broker.url)
     raws = [orjson.dumps(e) for e in generate(11, 4000, brands=13)]
     raws += [b'{"kind": "reply", "brand": "acme", "text": 1}', b'{"kind": "mention", "brand": "zeta_fr"}',
              b'{"kind": "mention", "brand": "acme", "event_id": 5}']  # invalid lines, keyed by brand
@@ -76,7 +78,7 @@ def test_replay_records_partitions_and_end_offsets_equal_the_kafka_python_path(t
         assert isinstance(replayer.producer, SourceProducer)
         result = replayer.replay(lines)
     memory = MemoryBroker(partitions)
-    expected = Replayer(settings, producer=memory, now_ms=now).replay(lines)
+    expected = Replayer(settings, producer=memory.producer(), now_ms=now).replay(lines)
 
     tps = [(t, p) for t in settings.input_topics for p in range(partitions)]
     assert set(result.end_offsets) == set(tps)
@@ -100,7 +102,7 @@ def test_replay_records_partitions_and_end_offsets_equal_the_kafka_python_path(t
 def test_murmur2_random_is_kafka_pythons_partitioner(tmp_path, broker):
     partitions = 7
     settings = settings_for(tmp_path, broker, partitions)
-    broker_mod.ensure_topics(settings, broker.url)
+    ensure_topics(settings, broker.url)
     keys = [b"", b"a", b"ab", b"abc", b"abcd", b"abcde", "café".encode(), "brand_ü_日本".encode(), b"x" * 1000]
     keys += [f"brand{i}".encode() for i in range(150)] + [f"some_longer_brand_handle_{i}_fr".encode() for i in range(50)]
     producer = SourceProducer(broker.url)
@@ -129,11 +131,11 @@ def test_unreachable_broker_raises_one_clear_error():
 @pytest.mark.timeout(90)
 def test_broker_gone_mid_replay_raises_instead_of_hanging(tmp_path, broker):
     settings = settings_for(tmp_path, broker, 2)
-    broker_mod.ensure_topics(settings, broker.url)
+    ensure_topics(settings, broker.url)
     lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(generate(3, 500))], "file")
     started = time.monotonic()
     with pytest.raises(ProducerError, match="not delivered"):
-        with Replayer(settings, producer=SourceProducer(broker.url, message_timeout_s=2)) as replayer:
+        with Replayer(settings, producer=SourceProducer(broker.url, producer_config(broker.url, message_timeout_s=2))) as replayer:
             broker.stop()
             replayer.replay(lines)
     assert time.monotonic() - started < 30

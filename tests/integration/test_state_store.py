@@ -9,8 +9,10 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from cluetrain.settings import Settings
-from cluetrain.kafka import broker as broker_mod
-from cluetrain.engines.bulk import consumer_config, worker_producer
+from cluetrain.kafka.admin import ensure_topics, state_changelog_topic
+from cluetrain.kafka.config import consumer_config
+from cluetrain.kafka.producer import worker_producer
+from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.state.changelog import ChangelogStore
 
 pytestmark = pytest.mark.integration
@@ -18,11 +20,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def store(tmp_path):
-    with broker_mod.EmbeddedBroker(tmp_path / "logs") as broker:
+    with EmbeddedBroker(tmp_path / "logs") as broker:
         settings = Settings.from_env({}, broker=broker.url, broker_profile="local", partitions=2)
-        broker_mod.ensure_topics(settings, broker.url)
+        ensure_topics(settings, broker.url)
         producer = worker_producer(settings)
-        yield ChangelogStore(broker_mod.state_changelog_topic(settings), producer,
+        yield ChangelogStore(state_changelog_topic(settings), producer,
                              lambda: Consumer(consumer_config(settings, **{"group.id": "test-recovery"})),
                              timeout_s=30), settings
         producer.close(10)

@@ -8,7 +8,9 @@ import pytest
 
 from cluetrain.cli.run import WorkerProcess, wait_until_processed
 from cluetrain.sources.generate import generate
-from cluetrain.kafka import broker as broker_mod
+from cluetrain.kafka.admin import ensure_topics
+from cluetrain.kafka.tansu import EmbeddedBroker
+from cluetrain.state.progress import StateProgress
 from cluetrain.sources.replay import Replayer, arrange, parse_line
 from tests.support.kill import kill_mid_stream
 from tests.integration.test_pipeline_end_to_end import assert_tables_equal_reference, local_settings
@@ -19,15 +21,15 @@ pytestmark = pytest.mark.integration
 def test_a_killed_workers_partitions_move_to_the_other_without_loss_or_double_count(tmp_path,
                                                                                        clickhouse_server_target):
     events = generate(17, 40000)  # long enough for both workers to join before it ends
-    with broker_mod.EmbeddedBroker(tmp_path / "logs") as broker:
+    with EmbeddedBroker(tmp_path / "logs") as broker:
         settings = local_settings(tmp_path, broker, clickhouse_server_target, partitions=4, sink_batch_size=500,
                                   log_level="info")
-        broker_mod.ensure_topics(settings, broker.url)
+        ensure_topics(settings, broker.url)
         lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
         with Replayer(settings, broker.url) as replayer:
             result = replayer.replay(lines)
         first, second = (WorkerProcess(settings, broker.url, n).start() for n in (1, 2))
-        progress = broker_mod.StateProgress(settings, broker.url)
+        progress = StateProgress(settings, broker.url)
         try:
             kill_mid_stream(first, progress, result.end_offsets, at_least=0.2,  # both working, then kill one
                             ready=lambda: all(w.log_path.exists() and "assigned partitions [" in w.log_path.read_text()

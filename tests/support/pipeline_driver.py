@@ -13,8 +13,8 @@ from datetime import datetime
 from cluetrain.settings import Settings
 from cluetrain.sinks.tables import TABLE_COLUMNS
 from cluetrain.processing.processor import PipelineProcessor
-from cluetrain.sources.replay import Replayer, arrange, parse_line
-from tests.support.memory_broker import MemoryBroker
+from cluetrain.kafka.memory import MemoryBroker
+from cluetrain.sources.replay import replay_to_memory  # noqa: F401 (the tests import it from here)
 
 KEYS = {
     "turns": ("brand", "conversation_id", "turn_index"),
@@ -46,13 +46,6 @@ class FinalTables:
 
     def rows(self, table: str) -> dict[tuple, dict]:
         return {k: v[1] for k, v in self.tables[table].items()}
-
-
-def replay_to_memory(settings: Settings, lines: list[bytes], *, order: str = "time") -> MemoryBroker:
-    broker = MemoryBroker(settings.partitions)
-    parsed = arrange([parse_line(i, raw) for i, raw in enumerate(lines)], order)
-    Replayer(settings, producer=broker, now_ms=lambda: 4_000_000_000_000).replay(parsed)
-    return broker
 
 
 def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batch: int = 200,
