@@ -12,15 +12,14 @@ process() is timed. A batch holds the records of one partition, both topics merg
 source-clock order, partitions taken round robin (as a consumer cycles through them).
 
 Prints records/s per CPU second of process() (best of R rounds) and a digest of every
-output (rows, dead letters, alerts, state): equal digests = identical results, also
-across versions of the code. --no-cache turns the per-text caches off (sentiment,
-language, template keys); --compare runs without and with them, alternating, and checks
-that the digests agree. --no-gc-pause measures the
-processor without its garbage-collector pause. --profile adds a cProfile top 20.
-Garbage collections that run outside process() are charged to it (see GcOutside), and
-the prepared input is frozen out of the collector (gc.freeze: a worker holds no such
-heap) unless --no-freeze.
-"""
+output (every field of each BatchOutput): equal digests = identical results, also across
+versions of the code whose BatchOutput has the same fields. --no-cache turns the
+per-text caches off (sentiment, language, template keys); --compare runs without and
+with them, alternating, and checks that the digests agree. --no-gc-pause measures the
+processor without its garbage-collector pause. --profile adds a cProfile top 20. Garbage
+collections that run outside process() are charged to it (see GcOutside), and the
+prepared input is frozen out of the collector (gc.freeze: a worker holds no such heap)
+unless --no-freeze."""
 from __future__ import annotations
 
 import argparse
@@ -129,7 +128,7 @@ def run(settings: Settings, batches: list[list], profiler: cProfile.Profile | No
             outside.inside = False
             if profiler is not None:
                 profiler.disable()
-            digest.update(repr((out.rows, out.dead_letters, out.alerts, out.state, out.gaps, out.events)).encode())
+            digest.update(repr(out).encode())  # every field of the BatchOutput
             del out
     finally:
         gc.callbacks.remove(outside)

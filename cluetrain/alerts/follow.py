@@ -26,7 +26,7 @@ from cluetrain.alerts import render
 from cluetrain.alerts.webhook import DeliveryResult, WebhookNotifier
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
-from cluetrain.kafka.config import bootstrap_servers
+from cluetrain.kafka.config import alerts_viewer_config, notifier_consumer_config, notifier_producer_config
 from cluetrain.runtime.processes import ProcessError
 
 log = logging.getLogger(__name__)
@@ -120,22 +120,18 @@ class _Loop:
         from kafka import KafkaConsumer, TopicPartition
         from kafka.errors import KafkaError
 
-        options: dict[str, Any] = dict(
-            bootstrap_servers=bootstrap_servers(self.broker_url), enable_auto_commit=False,
-            auto_offset_reset="earliest" if from_beginning else "latest")
         try:
             if self.group_id is None:
-                self.consumer = KafkaConsumer(client_id="cluetrain-alerts", group_id=None, **options)
+                self.consumer = KafkaConsumer(**alerts_viewer_config(self.broker_url, from_beginning=from_beginning))
                 tps = [TopicPartition(self.topic, p) for p in sorted(self._partitions())]
                 self.consumer.assign(tps)
                 (self.consumer.seek_to_beginning if from_beginning else self.consumer.seek_to_end)(*tps)
             else:
                 n = self.handler.notifier
                 worst_s = n.max_attempts * n.timeout_s + (n.max_attempts - 1) * max(n.max_backoff_s, n.max_retry_after_s)
-                self.consumer = KafkaConsumer(
-                    client_id="cluetrain-notifier", group_id=self.group_id, max_poll_records=1,
-                    session_timeout_ms=self.settings.session_timeout_s * 1000, heartbeat_interval_ms=1000,
-                    max_poll_interval_ms=int(max(300.0, worst_s + 60.0) * 1000), **options)
+                self.consumer = KafkaConsumer(**notifier_consumer_config(
+                    self.settings, self.broker_url, group_id=self.group_id, from_beginning=from_beginning,
+                    max_poll_interval_s=max(300.0, worst_s + 60.0)))
                 self._partitions()  # a missing topic is an error, not an endless wait for an assignment
                 self.consumer.subscribe([self.topic])
         except KafkaError as exc:
@@ -199,9 +195,7 @@ class _Loop:
         from kafka import KafkaProducer
 
         if self.producer is None:
-            self.producer = KafkaProducer(bootstrap_servers=bootstrap_servers(self.broker_url),
-                                          client_id="cluetrain-notifier", acks=1, linger_ms=0,
-                                          enable_idempotence=False)  # Tansu has none; a resend keeps its source offset
+            self.producer = KafkaProducer(**notifier_producer_config(self.broker_url))
         value = codec.encode_dead_letter(
             received_at=int(time.time() * 1000), reason=reason, payload=bytes(record.value or b""),
             source_topic=record.topic, source_partition=record.partition, source_offset=record.offset)

@@ -14,6 +14,7 @@ import orjson
 from cluetrain.codec import schemas
 from cluetrain.codec.framing import clip_one_line, read_body, write_single_object, writer_schema
 from cluetrain.domain.events import BadEvent
+from cluetrain.domain.results import Alert, DeadLetter
 
 
 class CodecError(ValueError):
@@ -43,7 +44,7 @@ def encode_dead_letter(
     """A dead letter -> single-object Avro (schemas/dead_letter.avsc).
 
     Give the fields as keywords, or an object having them as attributes (e.g.
-    ingest.DeadLetter: received_at_ms is accepted for received_at); keywords win.
+    domain.results.DeadLetter: received_at_ms is accepted for received_at); keywords win.
     received_at: epoch ms (required), reason and payload required. source defaults to
     '<topic>/<partition>@<offset>'. The reason is made one line (at most 500
     characters). Raises CodecError.
@@ -180,3 +181,17 @@ def _decode(name: str, data: bytes) -> dict:
         return read_body(data, writer, schemas.get(name), what)
     except BadEvent as exc:
         raise CodecError(str(exc)) from None
+
+
+
+def alert_record(alert: Alert) -> tuple[bytes, bytes]:
+    """(key, value) of a domain Alert on the alerts topic: keyed by brand."""
+    value = encode_alert({"alert_id": alert.alert_id, "kind": alert.kind, "brand": alert.brand,
+                          "conversation_id": alert.conversation_id, "fired_at": alert.fired_ms,
+                          "resolved_at": alert.resolved_ms, "severity": alert.severity, "details": alert.details})
+    return alert.brand.encode(), value
+
+
+def dead_letter_record(dead_letter: DeadLetter) -> tuple[bytes, bytes]:
+    """(key, value) of a domain DeadLetter on the dead_letters topic: keyed by source topic."""
+    return dead_letter.source_topic.encode(), encode_dead_letter(dead_letter)

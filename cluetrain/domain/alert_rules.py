@@ -1,17 +1,19 @@
 """Alert rules on turns (pure). What a social-care lead acts on within minutes.
 
 - ignored_conversation: a turn breached its SLA. alert_id '<conversation_id>:<turn_index>',
-  fired_at = deadline, resolved_at = answered_at of the late answer (DESIGN).
+  fired_at = deadline, resolved_at = answered_at of the late answer.
 - sla_warning: a turn still unanswered at a fraction of its SLA (early warning, so
   someone can still answer in time). alert_id '<conversation_id>:<turn_index>:warning',
   fired_at = started_at + fraction x SLA, resolved_at = answered_at.
 Both follow event time only, so a replay, a restart or another speed gives the same
 alerts. Severity grows with the customer's audience, the unanswered messages and
-their negativity.
+their negativity. Ids, times and severities: DESIGN.md § Alerts and their ids.
 """
 from __future__ import annotations
 
 import json
+
+from cluetrain.domain.results import Alert
 
 IGNORED = "ignored_conversation"
 WARNING = "sla_warning"
@@ -28,8 +30,8 @@ def severity(followers: int | None, unanswered: int, negative: int) -> str:
     return "critical" if points >= 4 else "high" if points >= 2 else "medium" if points >= 1 else "low"
 
 
-def alert_row(kind: str, brand: str, conversation_id: str, turn, fired_ms: int) -> dict:
-    """The alert for `turn` (a turns.Turn), as the alerts table and topic carry it."""
+def turn_alert(kind: str, brand: str, conversation_id: str, turn, fired_ms: int, as_of_ms: int) -> Alert:
+    """The alert of `kind` for `turn` (a turns.Turn), in its state at `as_of_ms`."""
     suffix = ":warning" if kind == WARNING else ""
     unanswered, negative, last_text = turn.facts(kind) or (
         turn.customer_messages, turn.negative_messages, turn.last_text)
@@ -48,16 +50,13 @@ def alert_row(kind: str, brand: str, conversation_id: str, turn, fired_ms: int) 
     if resolved_ms is not None:
         details.update(responder_id=turn.responder_id, responder_role=turn.responder_role,
                        latency_s=turn.latency_s)
-    return {
-        "alert_id": f"{conversation_id}:{turn.index}{suffix}",
-        "kind": kind,
-        "brand": brand,
-        "conversation_id": conversation_id,
-        "fired_at": fired_ms // 1000,
-        "resolved_at": None if resolved_ms is None else resolved_ms // 1000,
-        "severity": severity(turn.customer_followers, unanswered, negative),
-        "details": json.dumps(details, sort_keys=True, ensure_ascii=False),
-    }
+    # table and topic hold whole seconds (fired_at DateTime): the alert's times are seconds too
+    return Alert(
+        alert_id=f"{conversation_id}:{turn.index}{suffix}", kind=kind, brand=brand,
+        conversation_id=conversation_id, fired_ms=fired_ms // 1000 * 1000,
+        resolved_ms=None if resolved_ms is None else resolved_ms // 1000 * 1000,
+        severity=severity(turn.customer_followers, unanswered, negative),
+        details=json.dumps(details, sort_keys=True, ensure_ascii=False), as_of_ms=as_of_ms)
 
 
 def warning_ms(started_ms: int, sla_ms: int, fraction: float) -> int | None:

@@ -20,6 +20,8 @@ import json
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+from cluetrain.domain.results import Alert
+
 HOUR = 3600
 BASELINE = 12 * HOUR
 RING_HOURS = 16  # slots of persisted hours of minutes (> the 15 hours a monitor can hold)
@@ -81,7 +83,7 @@ class BrandMonitor:
                     points.add(t)
         return sorted(points)
 
-    def evaluate(self, upto: int, rules: BrandAlertRules) -> list[dict]:
+    def evaluate(self, upto: int, rules: BrandAlertRules, as_of_ms: int) -> list[Alert]:
         """Alerts fired or resolved at the change points up to `upto` (a minute end)."""
         changed = []
         points = self.change_points(upto)
@@ -91,7 +93,10 @@ class BrandMonitor:
                 changed += self._evaluate_at(t, rules)
         self.evaluated_to = max(self.evaluated_to, upto)
         self._forget(upto)
-        return changed
+        # the open alerts are kept (and saved) in seconds, the minutes' unit
+        return [Alert(a["alert_id"], a["kind"], a["brand"], a["conversation_id"], a["fired_at"] * 1000,
+                      None if a["resolved_at"] is None else a["resolved_at"] * 1000, a["severity"], a["details"],
+                      as_of_ms) for a in changed]
 
     def _forget(self, upto: int) -> None:
         """Minutes older than every range still to evaluate play no part: drop them."""

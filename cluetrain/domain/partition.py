@@ -16,8 +16,9 @@ Conversations are pruned only below the horizon of the meta saved *before* them,
 the windows that are not final under any recoverable meta can be rebuilt from the
 contributions the recovered conversations hold (see `restore`). Records below the
 recovered offsets are skipped; events of a conversation that missed its last save are
-applied again (its seen ledger dedups the rest: every event_id, kept for good, as
-DESIGN's "a duplicate event_id is processed once" holds at any lateness).
+applied again (its seen ledger dedups the rest: every event_id, kept for good, so
+that "a duplicate event_id is processed once" holds at any lateness; see
+DESIGN.md § Crash safety).
 
 Memory: a worker holds millions of conversations, so each is compact (turns.py,
 ledger.py), and contributions leave memory as soon as a saved meta's horizon passes
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 
 from cluetrain.domain import alert_rules
 from cluetrain.domain.brand_alerts import BrandAlertRules, BrandMonitor
+from cluetrain.domain.results import Alert, TurnSnapshot, WindowSnapshot
 from cluetrain.domain.state_codec import conversation_from_dict, conversation_to_dict, monitor_key
 from cluetrain.domain.turns import Conversation, Post, release
 from cluetrain.domain.windows import Window, WindowBook, minute_of
@@ -40,12 +42,16 @@ from cluetrain.domain.windows import Window, WindowBook, minute_of
 
 @dataclass
 class Advance:
-    """What one advance of the watermark produced."""
-    watermark_ms: int | None
-    turns: list[dict] = field(default_factory=list)
-    alerts: list[dict] = field(default_factory=list)
-    final_windows: list[Window] = field(default_factory=list)
-    open_windows: list[Window] = field(default_factory=list)
+    """What one advance of the watermark produced: snapshots as of `as_of_ms` (the
+    watermark, 0 before there is one), final windows before the open ones."""
+    as_of_ms: int
+    turns: list[TurnSnapshot] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    windows: list[WindowSnapshot] = field(default_factory=list)
+
+    def add_windows(self, windows: list[Window], *, final: bool) -> None:
+        self.windows += [WindowSnapshot(w.brand, w.minute_s * 1000, dict(w.counts), final, self.as_of_ms)
+                         for w in windows]
 
 
 class PartitionState:
@@ -75,9 +81,6 @@ class PartitionState:
     def conversation(self, key: tuple[str, str]) -> Conversation | None:
         by_id = self.conversations.get(key[0])
         return None if by_id is None else by_id.get(key[1])
-
-    def conversation_count(self) -> int:
-        return sum(map(len, self.conversations.values()))
 
     # -- clock -------------------------------------------------------------
     def observe_clock(self, topic: str, clock_ms: int | None, *, final: bool = False) -> None:
@@ -140,9 +143,9 @@ class PartitionState:
     # -- watermark ---------------------------------------------------------
     def advance(self) -> Advance:
         wm = self.watermark_ms()
-        out = Advance(wm)
+        out = Advance(max(0, wm or 0))
         if wm is None:
-            out.open_windows = self.windows.pop_dirty()
+            out.add_windows(self.windows.pop_dirty(), final=False)
             return out
         final = self.final
         touched: set[str] = set()
@@ -161,8 +164,8 @@ class PartitionState:
                 self.windows.add(conv.brand, fresh)
             if fold.added:
                 heapq.heappush(self._contributed, (max(c[0] for c in fold.added), key))
-            out.turns.extend(t.row(conv.brand, conv.conversation_id) for t in fold.changed_turns)
-            out.alerts.extend(fold.alerts())
+            out.turns.extend(t.snapshot(conv.brand, conv.conversation_id, out.as_of_ms) for t in fold.changed_turns)
+            out.alerts.extend(fold.alerts(out.as_of_ms))
             self.dirty.add(key)
             timer = conv.timer_ms(self.warn_fraction)
             if timer is not None:
@@ -174,12 +177,13 @@ class PartitionState:
         if horizon > self.horizon_s:
             self.horizon_s = horizon
             self.meta_dirty = True
-            out.final_windows = self.windows.pop_final(horizon)
-            out.alerts.extend(self._brand_alerts(out.final_windows, horizon))
-        out.open_windows = self.windows.pop_dirty()
+            final_windows = self.windows.pop_final(horizon)
+            out.add_windows(final_windows, final=True)
+            out.alerts.extend(self._brand_alerts(final_windows, horizon, out.as_of_ms))
+        out.add_windows(self.windows.pop_dirty(), final=False)
         return out
 
-    def _brand_alerts(self, final_windows: list[Window], horizon: int) -> list[dict]:
+    def _brand_alerts(self, final_windows: list[Window], horizon: int, as_of_ms: int) -> list[Alert]:
         if self.brand_rules is None:
             return []
         for window in final_windows:
@@ -189,7 +193,7 @@ class PartitionState:
             monitor.observe(window.minute_s, window.counts)
         alerts = []
         for brand in sorted(self.monitors):
-            alerts += self.monitors[brand].evaluate(horizon, self.brand_rules(brand))
+            alerts += self.monitors[brand].evaluate(horizon, self.brand_rules(brand), as_of_ms)
         return alerts
 
     # -- persistence -------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Conversation turns (DESIGN: Metric definitions), as a fold over released events.
+"""Conversation turns, as a fold over released events.
+
+DESIGN.md § Metric definitions (per brand, event time).
 
 Events of a conversation are buffered until the watermark passes them, then applied
 in (created_at, event_id) order, so the result does not depend on arrival order
@@ -13,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cluetrain.domain import alert_rules, ledger
-from cluetrain.text.sentiment import polarity
+from cluetrain.domain.results import Alert, TurnSnapshot
+from cluetrain.domain.polarity import polarity
 from cluetrain.domain.windows import Contribution, minute_of
 
 
@@ -83,17 +86,12 @@ class Turn:
     def latency_s(self) -> int | None:
         return None if self.answered_ms is None else (self.answered_ms - self.started_ms) // 1000
 
-    def row(self, brand: str, conversation_id: str) -> dict:
-        return {
-            "brand": brand, "conversation_id": conversation_id, "turn_index": self.index,
-            "started_at": self.started_ms // 1000, "customer_messages": self.customer_messages,
-            "answered_at": None if self.answered_ms is None else self.answered_ms // 1000,
-            "responder_id": self.responder_id, "responder_role": self.responder_role,
-            "latency_s": self.latency_s, "status": self.status, "deadline": self.deadline_ms // 1000,
-            "customer_id": self.customer_id, "customer_followers": self.customer_followers,
-            "first_sentiment": self.first_sentiment, "last_sentiment": self.last_sentiment,
-            "negative_messages": self.negative_messages,
-        }
+    def snapshot(self, brand: str, conversation_id: str, as_of_ms: int) -> TurnSnapshot:
+        return TurnSnapshot(
+            brand, conversation_id, self.index, self.started_ms, self.customer_messages, self.answered_ms,
+            self.responder_id, self.responder_role, self.latency_s, self.status, self.deadline_ms,
+            self.customer_id, self.customer_followers, self.first_sentiment, self.last_sentiment,
+            self.negative_messages, as_of_ms)
 
 
 @dataclass(slots=True)
@@ -138,7 +136,7 @@ _SIDE_COUNTERS = {
 
 
 class Fold:
-    """Applies released posts to a conversation; collects turn rows and contributions."""
+    """Applies released posts to a conversation; collects changed turns, alerts and contributions."""
 
     def __init__(self, conversation: Conversation, sla_ms: int, warn_fraction: float = 0.0):
         self.c = conversation
@@ -148,10 +146,10 @@ class Fold:
         self.added: list[Contribution] = []
         self._alerts: dict[tuple[str, int], tuple[Turn, int]] = {}  # (kind, turn) -> (turn, fired_ms)
 
-    def alerts(self) -> list[dict]:
+    def alerts(self, as_of_ms: int) -> list[Alert]:
         """Alerts fired or resolved in this fold, in their state at its end."""
         c = self.c
-        return [alert_rules.alert_row(kind, c.brand, c.conversation_id, turn, fired_ms)
+        return [alert_rules.turn_alert(kind, c.brand, c.conversation_id, turn, fired_ms, as_of_ms)
                 for (kind, _), (turn, fired_ms) in self._alerts.items()]
 
     def _alert(self, kind: str, turn: Turn, fired_ms: int) -> None:

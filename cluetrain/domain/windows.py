@@ -1,4 +1,6 @@
-"""One-minute windows in event time (DESIGN: every count lands in the minute it happens).
+"""One-minute windows in event time: every count lands in the minute it happens.
+
+DESIGN.md § Metric definitions (per brand, event time).
 
 A *contribution* is one increment of one counter of one window: (minute_s, counter,
 amount). Conversations keep the contributions they made to windows that are not final
@@ -38,31 +40,6 @@ class Window:
 
     def add(self, counter: str, amount: float) -> None:
         self.counts[counter] = self.counts.get(counter, 0) + amount
-
-    def reciprocity_row(self) -> dict:
-        row = {"brand": self.brand, "window_start": self.minute_s}
-        for name in RECIPROCITY_COUNTERS:
-            row[name] = int(self.counts.get(name, 0))
-        return row
-
-    def sentiment_rows(self) -> list[dict]:
-        rows = []
-        for side in SIDES:
-            messages = int(self.counts.get(f"{side}:messages", 0))
-            if not messages:
-                continue
-            rows.append({
-                "brand": self.brand, "window_start": self.minute_s, "side": side, "messages": messages,
-                "score_sum": float(self.counts.get(f"{side}:score_sum", 0.0)),
-                "positive": int(self.counts.get(f"{side}:positive", 0)),
-                "neutral": int(self.counts.get(f"{side}:neutral", 0)),
-                "negative": int(self.counts.get(f"{side}:negative", 0)),
-            })
-        return rows
-
-    @property
-    def has_reciprocity(self) -> bool:
-        return any(self.counts.get(name) for name in RECIPROCITY_COUNTERS)
 
 
 class WindowBook:

@@ -2,15 +2,10 @@
 
 Faust handles records one by one (about 130 µs of stream machinery each) and writes a
 table's changelog one record per update; this loop takes up to `batch_size` records
-per call and, per batch, in this order:
-1. `PipelineProcessor.process` (pure): rows, alerts, dead letters, changed state;
-2. the rows are written to ClickHouse (the sink flushes and retries);
-3. alerts, dead letters and the state records (meta of each partition last) are
-   produced, and the loop waits for their delivery: one round trip per batch;
-4. the consumer's offsets are committed (for lag tooling only: on assignment the
-   worker resumes from the offsets in its recovered state, which is exact).
-A crash anywhere re-delivers from the last saved meta: rows are idempotent (FINAL),
-and events already in a recovered conversation are skipped by event_id.
+per call, processes them (`PipelineProcessor.process`, pure) and hands the result to
+engines/commit.py with three adapters: the ClickHouse writer, the worker's producer
+(alerts, dead letters and the state changelog) and the consumer (offsets). On
+assignment the worker resumes from the offsets in its recovered state, which is exact.
 """
 from __future__ import annotations
 
@@ -20,9 +15,12 @@ import signal
 import time
 
 from cluetrain.settings import Settings
-from cluetrain.sinks.clickhouse_writer import ClickHouseWriter, encode_alert, encode_dead_letter
+from cluetrain.codec.outputs import alert_record, dead_letter_record
+from cluetrain.domain.results import Alert, DeadLetter
+from cluetrain.engines.commit import commit
+from cluetrain.sinks.clickhouse_writer import ClickHouseWriter
 from cluetrain.kafka.admin import ensure_topics, state_changelog_topic
-from cluetrain.kafka.config import consumer_config
+from cluetrain.kafka.config import consumer_config, recovery_consumer_config
 from cluetrain.kafka.consumer import to_raw
 from cluetrain.processing.processor import BatchOutput, PipelineProcessor
 from cluetrain.kafka.producer import SourceProducer, worker_producer
@@ -71,10 +69,11 @@ class BulkWorker:
         self.consumer = Consumer(consumer_config(settings))
         self.store = ChangelogStore(
             state_changelog_topic(settings), self.producer,
-            lambda: Consumer(consumer_config(settings, **{"group.id": f"{settings.app_id}-recovery"})))
+            lambda: Consumer(recovery_consumer_config(settings)))
         self.recovered: dict[int, tuple[dict | None, list[dict]]] = {}
         self.processor = PipelineProcessor(settings, load_state=lambda p: self.recovered.pop(p, (None, [])))
         self.writer = ClickHouseWriter(settings)
+        self.output = WorkerOutput(settings, self.producer, self.store)
         self.stopping = False
         self.batches = 0
         self.collector = CycleCollector()
@@ -133,33 +132,48 @@ class BulkWorker:
             else:
                 log.warning("consumer: %s", err)
         out: BatchOutput = self.processor.process(records, int(time.time() * 1000))
-        self.writer.write(out.rows)
-        s = self.settings
-        for alert in out.alerts:
-            self.producer.send(s.topic_alerts, encode_alert(alert), alert["brand"].encode())
-        for dl in out.dead_letters:
-            self.producer.send(s.topic_dead_letters, encode_dead_letter(dl), dl.source_topic.encode())
-        for partition, (state_records, meta) in out.state.items():
-            self.store.save(partition, state_records, meta)
-        self.producer.flush()  # topics and state delivered before the offsets move
-        self._after_save(out)
+        commit(out, rows=self.writer, topics=self.output, state=self.output, offsets=self)
         self.batches += 1
         self.collector.tick(time.monotonic())
 
-    def _after_save(self, out: BatchOutput) -> None:
+    def commit(self, batch: BatchOutput) -> None:
+        """InputOffsets of the commit protocol: seek back over gaps, commit the state's offsets."""
         from confluent_kafka import KafkaException, TopicPartition
 
-        for (topic, partition), offset in out.gaps.items():
+        for (topic, partition), offset in batch.gaps.items():
             log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
             self.consumer.seek(TopicPartition(topic, partition, offset))
         partitions = self.processor.partitions
-        offsets = [TopicPartition(topic, p, offset) for p in out.state
+        offsets = [TopicPartition(topic, p, offset) for p in batch.state
                    for topic, offset in partitions[p].next_offsets.items()]
         if offsets:
             try:
                 self.consumer.commit(offsets=offsets, asynchronous=True)
             except KafkaException as exc:  # informative only: the state holds the true offsets
                 log.warning("offset commit failed: %s", exc)
+
+
+class WorkerOutput:
+    """TopicOutput and StateStore of the commit protocol over the worker's one producer."""
+
+    def __init__(self, settings: Settings, producer: SourceProducer, store: ChangelogStore):
+        self.settings = settings
+        self.producer = producer
+        self.store = store
+
+    def send_alert(self, alert: Alert) -> None:
+        key, value = alert_record(alert)
+        self.producer.send(self.settings.topic_alerts, value, key)
+
+    def send_dead_letter(self, dead_letter: DeadLetter) -> None:
+        key, value = dead_letter_record(dead_letter)
+        self.producer.send(self.settings.topic_dead_letters, value, key)
+
+    def save(self, partition: int, records: dict, meta: dict | None) -> None:
+        self.store.save(partition, records, meta)
+
+    def flush(self) -> None:
+        self.producer.flush()
 
 
 def run_bulk_worker(settings: Settings) -> int:

@@ -1,20 +1,16 @@
 """Faust agent: input topics -> ClickHouse tables, dead letters, recoverable state.
 
-A thin adapter around PipelineProcessor. For each batch, in this order:
-1. rows (raw events, turns, windows, alerts, dead letters) are written to ClickHouse,
-   then alerts and dead letters are sent to their topics;
-2. state goes to the changelog of the Faust table `state`: one record per changed
-   conversation (written once per batch, not per event), then the partition's meta
-   record (clocks, horizon, next input offsets) last;
-3. returning to take_events acks the batch; Faust flushes its producer before it
-   commits offsets.
-A crash anywhere re-delivers from the last commit: rows are idempotent (FINAL), events
-already in a recovered conversation are skipped by event_id, and open windows are
-rebuilt from the recovered conversations, so nothing is lost or doubled.
+A thin adapter: each batch of `take_events` is processed by PipelineProcessor and
+handed to engines/commit.py, run in the ClickHouse writer's thread so that the event
+loop stays free; the adapters below bring the topic sends and the state table's
+changelog writes back onto the loop and wait for their delivery. Returning to
+take_events acks the batch; Faust commits the acked offsets itself (step 4 of the
+protocol only seeks back over gaps here).
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -22,11 +18,14 @@ import faust
 import mode
 from faust.types import TP
 
-from cluetrain.settings import Settings
-from cluetrain.sinks.clickhouse_writer import ClickHouseWriter, encode_alert, encode_dead_letter
-from cluetrain.processing.processor import BatchOutput, PipelineProcessor
 from cluetrain.codec.headers import RawRecord, normalize_headers
-from cluetrain.state.changelog import PartitionImage, encode_save
+from cluetrain.codec.outputs import alert_record, dead_letter_record
+from cluetrain.domain.results import Alert, DeadLetter
+from cluetrain.engines.commit import commit
+from cluetrain.processing.processor import BatchOutput, PipelineProcessor
+from cluetrain.settings import Settings
+from cluetrain.sinks.clickhouse_writer import ClickHouseWriter
+from cluetrain.state.faust_table import StateTable
 
 log = logging.getLogger(__name__)
 
@@ -36,91 +35,81 @@ def to_raw(message) -> RawRecord:
                      normalize_headers(message.headers))
 
 
-class StateTable:
-    """Partition state persisted in a Faust table (changelog-backed, recovered by Faust)."""
+class FaustTopics:
+    """TopicOutput of the commit protocol: queued by the commit thread, sent and awaited on the loop."""
 
-    def __init__(self, table):
-        self.table = table
+    def __init__(self, loop: asyncio.AbstractEventLoop, alerts: faust.TopicT, dead_letters: faust.TopicT):
+        self.loop = loop
+        self.alerts = alerts
+        self.dead_letters = dead_letters
+        self.pending: list[tuple[faust.TopicT, bytes, bytes]] = []
 
-    def load(self, partition: int) -> tuple[dict | None, list[dict]]:
-        image = PartitionImage(partition)
-        for key, value in list(self.table.data.items()):
-            if isinstance(key, bytes):
-                image.apply(key, value)
-        return image.state()
+    def send_alert(self, alert: Alert) -> None:
+        self.pending.append((self.alerts, *alert_record(alert)))
 
-    def save(self, partition: int, records: dict[tuple[str, str], dict], meta: dict | None) -> None:
-        # Order matters (see domain/partition.py): state records, then meta last.
-        for key, value in encode_save(partition, records, meta):
-            self._put(partition, key, value)
+    def send_dead_letter(self, dead_letter: DeadLetter) -> None:
+        self.pending.append((self.dead_letters, *dead_letter_record(dead_letter)))
 
-    def _put(self, partition: int, key: bytes, value: bytes) -> None:
-        # Explicit partition: the state of input partition p lives in changelog partition p.
-        self.table.send_changelog(partition, key, value, key_serializer="raw", value_serializer="raw")
-        store = self.table.data
-        store[key] = value
-        key_partition = getattr(store, "_key_partition", None)
-        if key_partition is not None:
-            key_partition[key] = partition  # lets Faust drop it when the partition is revoked
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+
+        async def send_and_wait() -> None:
+            futures = [await topic.send(key=key, value=value) for topic, key, value in pending]
+            await asyncio.gather(*futures)
+
+        if pending:
+            asyncio.run_coroutine_threadsafe(send_and_wait(), self.loop).result()
 
 
 class Seeker:
-    """Seeks the consumer back over records it skipped; once per gap, again if stuck."""
+    """InputOffsets of the commit protocol: seeks the consumer back over records it
+    skipped, once per gap (again if stuck); Faust commits the offsets itself."""
 
-    def __init__(self, app: faust.App, retry_after_s: float = 5.0):
+    def __init__(self, app: faust.App, loop: asyncio.AbstractEventLoop, retry_after_s: float = 5.0):
         self.app = app
+        self.loop = loop
         self.retry_after_s = retry_after_s
         self.pending: dict[tuple[str, int, int], float] = {}
 
-    async def seek_back(self, topic: str, partition: int, offset: int) -> None:
-        key = (topic, partition, offset)
-        now = time.monotonic()
-        if now - self.pending.get(key, -1e9) < self.retry_after_s:
-            return  # records fetched before the seek are still arriving
-        self.pending[key] = now
-        log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
-        await self.app.consumer.seek(TP(topic, partition), offset)
+    def commit(self, batch: BatchOutput) -> None:
+        for (topic, partition), offset in batch.gaps.items():
+            key = (topic, partition, offset)
+            now = time.monotonic()
+            if now - self.pending.get(key, -1e9) < self.retry_after_s:
+                continue  # records fetched before the seek are still arriving
+            self.pending[key] = now
+            log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
+            asyncio.run_coroutine_threadsafe(self.app.consumer.seek(TP(topic, partition), offset), self.loop).result()
 
 
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
     inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
     dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
     alerts = app.topic(settings.topic_alerts, partitions=settings.partitions)
-    table = app.Table("state", default=None, partitions=settings.partitions)
-    # Keys and values are bytes we encode ourselves; Faust defaults to json, and its
-    # changelog topic (already built when the table registered) must decode raw too.
-    table.key_serializer = table.value_serializer = "raw"
-    table.changelog_topic = table._new_changelog_topic()
+    # Keys and values are bytes we encode ourselves (raw serializers for the changelog too).
+    table = app.Table("state", default=None, partitions=settings.partitions, key_type=bytes, value_type=bytes)
     state = StateTable(table)
     processor = PipelineProcessor(settings, load_state=state.load)
-    seeker = Seeker(app)
 
     @app.on_partitions_revoked.connect
     async def on_revoked(app, revoked, **kwargs) -> None:
-        processor.drop_partitions({tp.partition for tp in revoked if tp.topic in settings.input_topics})
+        partitions = {tp.partition for tp in revoked if tp.topic in settings.input_topics}
+        processor.drop_partitions(partitions)
+        state.drop(partitions)
 
     # A bug in processing must stop the worker (non-zero exit), not loop on restarts.
     @app.agent(inputs, name="cluetrain.pipeline", supervisor_strategy=mode.CrashingSupervisor)
     async def pipeline(stream):
-        writer = ClickHouseWriter(settings)
         loop = asyncio.get_running_loop()
+        state.loop = loop
+        topics, seeker = FaustTopics(loop, alerts, dead_letters), Seeker(app, loop)
+        writer = ClickHouseWriter(settings)
         await loop.run_in_executor(writer.executor, writer.open)
         try:
             async for events in stream.take_events(settings.sink_batch_size, settings.sink_flush_interval_s):
-                now_ms = int(time.time() * 1000)
-                out: BatchOutput = processor.process([to_raw(e.message) for e in events], now_ms)
-                await loop.run_in_executor(writer.executor, writer.write, out.rows)
-                # Topics next, delivered before the state that marks the records done:
-                # a crash re-sends them (at least once; alert_id is the idempotency key).
-                sent = [await alerts.send(key=a["brand"].encode(), value=encode_alert(a)) for a in out.alerts]
-                sent += [await dead_letters.send(key=dl.source_topic.encode(), value=encode_dead_letter(dl))
-                         for dl in out.dead_letters]
-                for fut in sent:
-                    await fut
-                for partition, (convs, meta) in out.state.items():
-                    state.save(partition, convs, meta)
-                for (topic, partition), offset in out.gaps.items():
-                    await seeker.seek_back(topic, partition, offset)
+                out = processor.process([to_raw(e.message) for e in events], int(time.time() * 1000))
+                await loop.run_in_executor(writer.executor, functools.partial(
+                    commit, out, rows=writer, topics=topics, state=state, offsets=seeker))
         finally:
             await loop.run_in_executor(writer.executor, writer.close)
             writer.executor.shutdown(wait=False)

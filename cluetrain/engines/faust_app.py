@@ -4,25 +4,22 @@ from __future__ import annotations
 import faust
 
 from cluetrain.settings import Settings
-from cluetrain.kafka import local_profile
-from cluetrain.kafka.config import bootstrap_servers
+from cluetrain.kafka.config import faust_broker_config
 
 
 def create_app(settings: Settings, broker_url: str) -> faust.App:
     config = dict(
-        broker=f"kafka://{bootstrap_servers(broker_url)}",
         store="memory://",
         key_serializer="raw",
         value_serializer="raw",
         web_enabled=False,
         topic_partitions=settings.partitions,
         topic_disable_leader=True,
-        broker_commit_interval=settings.commit_interval_s,
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=True,
         worker_redirect_stdouts=False,
     )
-    config.update(local_profile.faust_overrides(settings))
+    config.update(faust_broker_config(settings, broker_url))
     app = faust.App(settings.app_id, **config)
     from cluetrain.engines.faust_agent import register_pipeline_agent
     register_pipeline_agent(app, settings)

@@ -99,3 +99,30 @@ def kafka_python_producer_config(broker_url: str, *, client_id: str = REPLAY_CLI
     record (the latency benchmark: each event's offset)."""
     return {"bootstrap_servers": bootstrap_servers(broker_url), "client_id": client_id, "acks": 1, "linger_ms": 10,
             "batch_size": 512 * 1024, "max_request_size": 4 * 1024 * 1024}
+
+
+def alerts_reader_config(broker_url: str, *, from_beginning: bool) -> dict:
+    """kafka-python KafkaConsumer keyword arguments common to the readers of the alerts topic."""
+    return {"bootstrap_servers": bootstrap_servers(broker_url), "enable_auto_commit": False,
+            "auto_offset_reset": "earliest" if from_beginning else "latest"}
+
+
+def alerts_viewer_config(broker_url: str, *, from_beginning: bool) -> dict:
+    """`cluetrain alerts` without a webhook: assigns every partition, joins no group."""
+    return dict(alerts_reader_config(broker_url, from_beginning=from_beginning), client_id="cluetrain-alerts",
+                group_id=None)
+
+
+def notifier_consumer_config(settings: Settings, broker_url: str, *, group_id: str, from_beginning: bool,
+                             max_poll_interval_s: float) -> dict:
+    """The webhook notifier: one record per poll, a poll interval longer than its worst delivery."""
+    return dict(alerts_reader_config(broker_url, from_beginning=from_beginning), client_id="cluetrain-notifier",
+                group_id=group_id, max_poll_records=1, session_timeout_ms=settings.session_timeout_s * 1000,
+                heartbeat_interval_ms=1000, max_poll_interval_ms=int(max_poll_interval_s * 1000))
+
+
+def notifier_producer_config(broker_url: str) -> dict:
+    """The notifier's dead letters: acks=1, no linger; no idempotence (Tansu has none; a
+    resend keeps its source offset, which is the dead letter's id)."""
+    return {"bootstrap_servers": bootstrap_servers(broker_url), "client_id": "cluetrain-notifier", "acks": 1,
+            "linger_ms": 0, "enable_idempotence": False}

@@ -1,38 +1,16 @@
 """Decode and validate consumed records: events, ticks, or dead letters with a reason.
 
-No Kafka client here (records are RawRecord); pipeline.py builds on it.
+No Kafka client here (records are RawRecord); processing/processor.py builds on it.
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
 from cluetrain.domain.events import BadEvent, Event
+from cluetrain.domain.results import DeadLetter
 from cluetrain.codec.headers import RawRecord, header_values
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    received_at_ms: int
-    source_topic: str
-    source_partition: int
-    source_offset: int
-    reason: str
-    payload: bytes
-
-    @property
-    def source(self) -> str:
-        return f"{self.source_topic}/{self.source_partition}@{self.source_offset}"
-
-    @property
-    def dead_letter_id(self) -> str:
-        return self.source
-
-    @property
-    def payload_base64(self) -> str:
-        return base64.b64encode(self.payload).decode("ascii")
 
 
 @dataclass

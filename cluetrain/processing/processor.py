@@ -1,23 +1,23 @@
 """One worker's processing of consumed records, without any Kafka client.
 
 `PipelineProcessor.process(records)` decodes and validates (bad input -> dead letters),
-scores sentiment, stores raw events, feeds each input partition's PartitionState, and
-advances its watermark. It returns every row to write and the state records to
-persist. The agent writes rows first, then state (meta first), then acks: see
-agents/ingest.py for why that order makes a SIGKILL harmless.
+scores sentiment, feeds each input partition's PartitionState, and advances its
+watermark. It returns a BatchOutput of domain values (domain/results.py: scored
+events, turn and window snapshots, alerts, dead letters) and the state records to
+persist; engines hand it to engines/commit.py, which writes it in the one order that
+makes a SIGKILL harmless.
 """
 from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Callable
 
 from cluetrain.settings import Settings
-from cluetrain.sinks import tables
 from cluetrain.text import language, sentiment, voice
 from cluetrain.domain.partition import PartitionState
-from cluetrain.processing.decode import DeadLetter, IngestProcessor
+from cluetrain.domain.results import Alert, DeadLetter, ScoredEvent, TurnSnapshot, WindowSnapshot
+from cluetrain.processing.decode import IngestProcessor
 from cluetrain.codec.headers import RawRecord, header_values
 
 # (meta, conversation records) persisted for one partition
@@ -26,17 +26,16 @@ StateLoader = Callable[[int], tuple[dict | None, list[dict]]]
 
 @dataclass
 class BatchOutput:
-    rows: dict[str, list[tuple]] = field(default_factory=dict)
+    events: list[ScoredEvent] = field(default_factory=list)  # every valid event, duplicates included
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    alerts: list[dict] = field(default_factory=list)  # also for the alerts topic
+    turns: list[TurnSnapshot] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    windows: list[WindowSnapshot] = field(default_factory=list)
     # partition -> ({(brand, conversation_id): record}, meta or None): save in this order
     state: dict[int, tuple[dict, dict | None]] = field(default_factory=dict)
     # (topic, partition) -> offset the consumer must seek back to
     gaps: dict[tuple[str, int], int] = field(default_factory=dict)
-    events: int = 0
-
-    def add_row(self, table: str, row: tuple) -> None:
-        self.rows.setdefault(table, []).append(row)
+    processed: int = 0  # events new to the state (not duplicates)
 
 
 class PipelineProcessor:
@@ -113,11 +112,8 @@ class PipelineProcessor:
             partitions[record.partition].observe_clock(record.topic, head[0], final=head[2])
             touched.add(record.partition)
         batch = self.ingest.decode(records, now_ms, heads)
-        rows = out.rows
-        ingested_at = tables.utc_from_s(now_ms // 1000)
         detect, score_of, keys_of = language.detect, sentiment.score, voice.template_keys
-        event_row, table_of = tables.event_row_at, tables.TABLE_OF_KIND
-        events = 0
+        scored, processed = out.events, 0
         for (record, event), clock_ms in zip(batch.events, batch.clocks):
             text = event.text
             lang = event.lang or detect(text)
@@ -125,39 +121,18 @@ class PipelineProcessor:
             state = partitions[record.partition]
             late = state.is_late(event.created_at_ms, clock_ms)
             keys = keys_of(text) if event.is_brand_side else None
-            row = event_row(event, score, lang, late, record.partition, record.offset, ingested_at, keys)
-            table = table_of[event.kind]
-            table_rows = rows.get(table)
-            if table_rows is None:
-                table_rows = rows[table] = []
-            table_rows.append(row)
+            scored.append(ScoredEvent(event, score, lang, late, record.partition, record.offset, keys, now_ms))
             if state.add_event(event, score, clock_ms):
-                events += 1
-        out.events += events
-        for dl in batch.dead_letters:
-            out.dead_letters.append(dl)
-            out.add_row("dead_letters", tables.dead_letter_row(
-                received_at_s=dl.received_at_ms // 1000, source_topic=dl.source_topic,
-                source_partition=dl.source_partition, source_offset=dl.source_offset,
-                reason=dl.reason, payload=dl.payload))
+                processed += 1
+        out.processed += processed
+        out.dead_letters += batch.dead_letters
         for p in sorted(touched):
-            self._advance(partitions[p], out)
+            advance = partitions[p].advance()
+            out.turns += advance.turns
+            out.alerts += advance.alerts
+            out.windows += advance.windows
             out.state[p] = partitions[p].take_dirty()
         return out
-
-    def _advance(self, state: PartitionState, out: BatchOutput) -> None:
-        adv = state.advance()
-        version = max(0, adv.watermark_ms or 0)
-        for turn in adv.turns:
-            out.add_row("turns", turn_row(turn, version))
-        for alert in adv.alerts:
-            out.alerts.append(alert)
-            out.add_row("alerts", alert_table_row(alert, version))
-        for window in adv.final_windows + adv.open_windows:
-            if window.has_reciprocity:
-                out.add_row("reciprocity_windows", reciprocity_row(window.reciprocity_row(), version))
-            for row in window.sentiment_rows():
-                out.add_row("sentiment_windows", sentiment_row(row, version))
 
 
 def set_text_caches(enabled: bool) -> None:
@@ -169,33 +144,4 @@ def set_text_caches(enabled: bool) -> None:
 
 def clear_text_caches() -> None:
     for module in (language, sentiment, voice):
-        module.set_caching(module._caching)
-
-
-def _row_maker(table: str, times: tuple[str, ...], optional_times: tuple[str, ...] = ()):
-    """Row builder of a metric table: the dict's values in column order, epoch-second
-    columns as datetimes, `version` last (every metric table ends with it). One
-    itemgetter instead of a copy of the dict per row."""
-    columns = tables.TABLE_COLUMNS[table]
-    assert columns[-1] == "version"
-    get = itemgetter(*columns[:-1])
-    at = [columns.index(c) for c in times]
-    at_optional = [columns.index(c) for c in optional_times]
-    utc = tables.utc_from_s
-
-    def make(d: dict, version: int) -> tuple:
-        row = list(get(d))
-        for i in at:
-            row[i] = utc(row[i])
-        for i in at_optional:
-            if row[i] is not None:
-                row[i] = utc(row[i])
-        row.append(version)
-        return tuple(row)
-    return make
-
-
-turn_row = _row_maker("turns", ("started_at", "deadline"), ("answered_at",))
-alert_table_row = _row_maker("alerts", ("fired_at",), ("resolved_at",))
-reciprocity_row = _row_maker("reciprocity_windows", ("window_start",))
-sentiment_row = _row_maker("sentiment_windows", ("window_start",))
+        module.clear_caches()

@@ -129,8 +129,8 @@ class Settings:
     max_text_bytes: int = setting(100_000, POSITIVE_INT, "Texts larger than this (UTF-8 bytes) go to dead letters.")
     max_future_s: int = setting(86_400, POSITIVE_INT,
                                 "Events dated more than this after the stream clock go to dead letters.")
-    sink_batch_size: int = setting(5000, POSITIVE_INT, "Rows buffered per ClickHouse table before a write.")
-    sink_flush_interval_s: float = setting(1.0, POSITIVE, "Longest time rows wait in the sink buffer, seconds.")
+    sink_batch_size: int = setting(5000, POSITIVE_INT, "Largest batch of input records a worker processes and writes to ClickHouse at once.")
+    sink_flush_interval_s: float = setting(1.0, POSITIVE, "Faust engine: longest wait for a batch to fill, seconds (the bulk engine waits at most 0.2 s).")
     sink_retries: int = setting(5, POSITIVE_INT, "Attempts of a failing ClickHouse write before the worker stops.")
     commit_interval_s: float = setting(
         1.0, POSITIVE, "Faust engine: commit interval, seconds (offsets are committed after the sink flush; "

@@ -1,4 +1,4 @@
-"""What both worker engines write besides state: ClickHouse rows, alert and dead-letter records."""
+"""The engines' row sink: ClickHouse rows of a batch, written and flushed (with retries)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -7,19 +7,6 @@ from cluetrain.settings import Settings
 from cluetrain.sinks.backends import open_backend
 from cluetrain.sinks.migrate import apply_migrations
 from cluetrain.sinks.writer import ClickHouseSink
-from cluetrain.codec import wire as codec
-
-
-def encode_alert(alert: dict) -> bytes:
-    resolved = alert["resolved_at"]
-    return codec.encode_alert(dict(alert, fired_at=alert["fired_at"] * 1000,
-                                   resolved_at=None if resolved is None else resolved * 1000))
-
-
-def encode_dead_letter(dl) -> bytes:
-    return codec.encode_dead_letter(received_at=dl.received_at_ms, reason=dl.reason, payload=dl.payload,
-                                    source_topic=dl.source_topic, source_partition=dl.source_partition,
-                                    source_offset=dl.source_offset)
 
 
 class ClickHouseWriter:
@@ -35,8 +22,7 @@ class ClickHouseWriter:
         s = self.settings
         self.backend = open_backend(s.clickhouse, s.database)
         apply_migrations(self.backend, self.backend.database)
-        self.sink = ClickHouseSink(self.backend, batch_size=s.sink_batch_size,
-                                   flush_interval_s=s.sink_flush_interval_s, retries=s.sink_retries)
+        self.sink = ClickHouseSink(self.backend, retries=s.sink_retries)
 
     def write(self, rows: dict[str, list[tuple]]) -> int:
         for table, table_rows in rows.items():

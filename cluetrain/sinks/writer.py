@@ -24,28 +24,21 @@ class ClickHouseSink:
         self,
         backend: Backend,
         *,
-        batch_size: int,
-        flush_interval_s: float,
         retries: int,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         columns: dict[str, Sequence[str]] | None = None,
     ):
-        if batch_size < 1 or retries < 1 or flush_interval_s <= 0:
-            raise ValueError("batch_size and retries must be >= 1, flush_interval_s > 0")
+        if retries < 1:
+            raise ValueError("retries must be >= 1")
         self.backend = backend
-        self.batch_size = batch_size
-        self.flush_interval_s = flush_interval_s
         self.retries = retries
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self._sleep = sleep
-        self._clock = clock
         self._columns = dict(TABLE_COLUMNS if columns is None else columns)
         self._buffers: dict[str, list[tuple]] = {}
-        self._first_at: float | None = None  # clock() when the oldest pending row came
 
     # ------------------------------------------------------------ buffering
 
@@ -54,8 +47,6 @@ class ClickHouseSink:
         columns = self._columns_of(table)
         if len(row) != len(columns):
             raise ValueError(f"{table}: expected {len(columns)} values, got {len(row)}")
-        if self._first_at is None:
-            self._first_at = self._clock()
         self._buffers.setdefault(table, []).append(row)
 
     def extend(self, table: str, rows: Iterable[tuple]) -> None:
@@ -66,14 +57,6 @@ class ClickHouseSink:
     def pending(self) -> int:
         """Rows buffered, all tables together."""
         return sum(len(rows) for rows in self._buffers.values())
-
-    def due(self, now: float) -> bool:
-        """True if a flush is due: a table holds batch_size rows, or the oldest
-        buffered row waits since flush_interval_s. `now` is on the sink's clock
-        (time.monotonic by default)."""
-        if any(len(rows) >= self.batch_size for rows in self._buffers.values()):
-            return True
-        return self._first_at is not None and now - self._first_at >= self.flush_interval_s
 
     # ------------------------------------------------------------- writing
 
@@ -93,8 +76,6 @@ class ClickHouseSink:
                 written += count
             if not rows:
                 del self._buffers[table]
-        if not self._buffers:
-            self._first_at = None
         return written
 
     def write(self, table: str, rows: Sequence[tuple]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from cluetrain.sinks.backends import ClickHouseError, open_backend
 from cluetrain.sinks.migrate import apply_migrations, list_migrations
+from cluetrain.domain.results import DeadLetter, ScoredEvent
 from cluetrain.sinks.tables import TABLE_COLUMNS, dead_letter_row, event_row
 from cluetrain.sinks.writer import ClickHouseSink
 from cluetrain.domain.events import Event
@@ -36,13 +37,6 @@ NASTY_TEXTS = [
 ]
 
 
-@pytest.fixture
-def backend(clickhouse_target):
-    with open_backend(clickhouse_target) as b:
-        apply_migrations(b, b.database)
-        yield b
-
-
 def mention(i: int, text: str = "hello", **changes) -> Event:
     fields = dict(
         kind="mention", event_id=f"m{i}", conversation_id=f"m{i}", in_reply_to=None,
@@ -54,8 +48,8 @@ def mention(i: int, text: str = "hello", **changes) -> Event:
 
 
 def row_of(event: Event, offset: int = 0) -> tuple:
-    return event_row(event, sentiment=0.5, lang="en", late=False, source_partition=1,
-                     source_offset=offset, ingested_at_s=1_700_000_500)
+    return event_row(ScoredEvent(event, sentiment=0.5, lang="en", late=False, source_partition=1,
+                                 source_offset=offset, template_keys=None, ingested_ms=1_700_000_500_000))
 
 
 def test_migrations_are_applied_once(clickhouse_target):
@@ -83,7 +77,7 @@ def test_table_columns_match_the_migrations(backend):
 
 def test_duplicates_are_stored_once_with_final(backend):
     rows = [row_of(mention(i), offset=i) for i in range(5)]
-    sink = ClickHouseSink(backend, batch_size=100, flush_interval_s=1, retries=1)
+    sink = ClickHouseSink(backend, retries=1)
     sink.write("mentions", rows)
     sink.write("mentions", rows)  # a re-delivery
     sink.write("mentions", rows[:2])
@@ -145,8 +139,9 @@ def test_metric_rows_latest_version_wins(backend):
 def test_dead_letters_redelivery_is_idempotent(backend):
     kwargs = dict(source_topic="mentions", source_partition=2, source_offset=1234,
                   reason="missing field: text", payload=b"\xff\x00{not json")
-    backend.insert("dead_letters", TABLE_COLUMNS["dead_letters"], [dead_letter_row(received_at_s=1_700_000_000, **kwargs)])
-    backend.insert("dead_letters", TABLE_COLUMNS["dead_letters"], [dead_letter_row(received_at_s=1_700_000_060, **kwargs)])
+    for received_at_ms in (1_700_000_000_000, 1_700_000_060_000):
+        row = dead_letter_row(DeadLetter(received_at_ms=received_at_ms, **kwargs))
+        backend.insert("dead_letters", TABLE_COLUMNS["dead_letters"], [row])
     _, rows = backend.query(f"SELECT source, reason, payload_base64, source_offset FROM {backend.database}.dead_letters FINAL")
     assert rows == [("mentions/2@1234", "missing field: text", "/wB7bm90IGpzb24=", 1234)]
 
@@ -238,7 +233,7 @@ def test_server_going_away_is_a_retryable_error_and_the_sink_keeps_the_rows():
     backend = open_backend(server.url)
     try:
         apply_migrations(backend, backend.database)
-        sink = ClickHouseSink(backend, batch_size=10, flush_interval_s=1, retries=2, sleep=lambda s: None)
+        sink = ClickHouseSink(backend, retries=2, sleep=lambda s: None)
         sink.add("mentions", row_of(mention(1)))
         server.stop()
         with pytest.raises(Exception) as info:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from cluetrain.domain.results import ScoredEvent
 from cluetrain.sinks.tables import TABLE_COLUMNS, event_row
 from cluetrain.domain.events import Event
 from tests.support.views import view
@@ -79,8 +80,8 @@ def reply(brand, event_id, author, keys, minute, offset=0):
                   brand=brand, author_id=author_id, author_role=role, author_followers=None,
                   text=f"reply {event_id}", lang="en",
                   created_at_ms=int((T0 + minute * MIN).timestamp() * 1000))
-    return event_row(event, sentiment=0.0, lang="en", late=False, source_partition=0,
-                     source_offset=offset, ingested_at_s=int(T0.timestamp()), template_keys=keys)
+    return event_row(ScoredEvent(event, sentiment=0.0, lang="en", late=False, source_partition=0,
+                                 source_offset=offset, template_keys=keys, ingested_ms=int(T0.timestamp()) * 1000))
 
 
 ACCOUNT, CY, CUSTOMER = ("Acme", "brand"), ("beta/Cy", "employee"), ("u-1", "customer")

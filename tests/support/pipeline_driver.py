@@ -11,20 +11,13 @@ import random
 from datetime import datetime
 
 from cluetrain.settings import Settings
-from cluetrain.sinks.tables import TABLE_COLUMNS
+from cluetrain.engines.commit import commit
 from cluetrain.processing.processor import PipelineProcessor
+from cluetrain.sinks.tables import SPECS
 from cluetrain.kafka.memory import MemoryBroker
 from cluetrain.sources.replay import replay_to_memory  # noqa: F401 (the tests import it from here)
 
-KEYS = {
-    "turns": ("brand", "conversation_id", "turn_index"),
-    "reciprocity_windows": ("brand", "window_start"),
-    "sentiment_windows": ("brand", "window_start", "side"),
-    "mentions": ("brand", "event_id"),
-    "replies": ("brand", "event_id"),
-    "dead_letters": ("dead_letter_id",),
-    "alerts": ("alert_id",),
-}
+KEYS = {name: spec.key for name, spec in SPECS.items()}
 
 
 class FinalTables:
@@ -35,7 +28,7 @@ class FinalTables:
 
     def write(self, rows: dict[str, list[tuple]]) -> None:
         for table, table_rows in rows.items():
-            columns = TABLE_COLUMNS[table]
+            columns = SPECS[table].columns
             for row in table_rows:
                 d = dict(zip(columns, row))
                 key = tuple(d[k] for k in KEYS[table])
@@ -88,24 +81,14 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
             batch.append(broker.records(*tp)[position.get(tp, 0)])
             position[tp] = position.get(tp, 0) + 1
         out = processor.process(batch, now_ms=1_700_000_000_000)
-        tables.write(out.rows)  # rows first
         batches += 1
         crash_now = not crashed and batches >= crash_after
-        # then state: conversations, meta last; a crash cuts the writes anywhere
-        writes = []
-        for part, (convs, meta) in sorted(out.state.items()):
-            writes += [(part, "conv", (key, conv)) for key, conv in convs.items()]
-            writes += [(part, "meta", meta)] if meta is not None else []
-        if crash_now:
-            writes = writes[:rng.randint(0, len(writes))]
-        for part, kind, value in writes:
-            saved = persisted.setdefault(part, {"meta": None, "convs": {}})
-            if kind == "conv":
-                saved["convs"][value[0]] = value[1]
-            else:
-                saved[kind] = value
-        for tp, offset in out.gaps.items():  # the adapter seeks back
-            position[tp] = offset
+        # the engines' commit protocol; a crash cuts the state writes anywhere
+        state = MemoryState(persisted, cut=rng if crash_now else None)
+        try:
+            commit(out, rows=tables, topics=NoTopics(), state=state, offsets=SeekBack(position))
+        except Crash:
+            pass
         if crash_now:
             # SIGKILL: offsets since the last commit are re-delivered to a fresh processor
             crashed = True
@@ -115,6 +98,54 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
         if rng.random() < 0.3:  # Faust commits now and then, after the flush
             committed = dict(position)
     return tables
+
+
+class Crash(Exception):
+    """The process is killed in the middle of a commit."""
+
+
+class NoTopics:
+    def send_alert(self, alert) -> None: ...
+
+    def send_dead_letter(self, dead_letter) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class MemoryState:
+    """StateStore of the commit protocol over a dict; with `cut`, a crash keeps only a
+    random prefix of the writes (conversations, then meta last, per partition)."""
+
+    def __init__(self, persisted: dict[int, dict], cut: random.Random | None = None):
+        self.persisted = persisted
+        self.cut = cut
+        self.writes: list[tuple[int, str, object]] = []
+
+    def save(self, partition: int, records: dict, meta: dict | None) -> None:
+        self.writes += [(partition, "conv", item) for item in records.items()]
+        self.writes += [(partition, "meta", meta)] if meta is not None else []
+
+    def flush(self) -> None:
+        writes = self.writes if self.cut is None else self.writes[:self.cut.randint(0, len(self.writes))]
+        for part, kind, value in writes:
+            saved = self.persisted.setdefault(part, {"meta": None, "convs": {}})
+            if kind == "conv":
+                saved["convs"][value[0]] = value[1]
+            else:
+                saved[kind] = value
+        if self.cut is not None:
+            raise Crash()
+
+
+class SeekBack:
+    """InputOffsets of the commit protocol: the consumer seeks back over gaps."""
+
+    def __init__(self, position: dict):
+        self.position = position
+
+    def commit(self, batch) -> None:
+        for tp, offset in batch.gaps.items():
+            self.position[tp] = offset
 
 
 def as_plain(row: dict) -> dict:

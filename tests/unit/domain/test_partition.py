@@ -155,7 +155,7 @@ def brand_stream(s: PartitionState, store: dict, minutes: int, start: int = 0) -
         if i % 5 == 0 and i < 150:
             s.add_event(ev(f"r{i}", i + 1, kind="reply", role="brand", conv=f"m{i}", reply_to=f"m{i}"), 0.1, clock)
         adv = s.advance()
-        alerts += [a for a in adv.alerts if not a["conversation_id"]]
+        alerts += [a for a in adv.alerts if not a.conversation_id]
         saved(s, store)
     return alerts
 
@@ -186,7 +186,7 @@ def test_a_restart_from_the_monitor_records_gives_the_same_brand_alerts():
     rules = lambda b: Settings(alert_min_volume=3).brand_alert_rules()  # noqa: E731
     whole, store = state(brand_rules=rules), {}
     expected = brand_stream(whole, {}, 400)
-    assert any(a["kind"] == "reply_rate_drop" for a in expected)
+    assert any(a.kind == "reply_rate_drop" for a in expected)
     first = state(brand_rules=rules)
     got = brand_stream(first, store, 230)
     again = restored(store, brand_rules=rules)

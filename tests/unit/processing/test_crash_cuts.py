@@ -11,8 +11,8 @@ from __future__ import annotations
 import orjson
 
 from cluetrain.settings import Settings
-from cluetrain.engines.faust_agent import StateTable
 from cluetrain.processing.processor import PipelineProcessor
+from cluetrain.sinks.tables import rows_of
 from tests.support.pipeline_driver import FinalTables, as_plain, replay_to_memory
 
 
@@ -44,7 +44,7 @@ def all_records(settings):
 def run(settings, batches, processor, tables, saved):
     for batch in batches:
         out = processor.process(batch, now_ms=0)
-        tables.write(out.rows)
+        tables.write(rows_of(out))
         for part, (convs, meta) in out.state.items():
             saved.setdefault(part, ({}, None))
             old_convs, old_meta = saved[part]
@@ -69,7 +69,7 @@ def test_every_cut_of_every_save_recovers_the_same_turns():
         processor, tables, saved = PipelineProcessor(settings), FinalTables(), {}
         run(settings, batches[:crash_batch], processor, tables, saved)
         out = processor.process(batches[crash_batch], now_ms=0)
-        tables.write(out.rows)
+        tables.write(rows_of(out))
         convs, meta = out.state.get(0, ({}, None))
         writes = [("conv", item) for item in convs.items()] + ([("meta", meta)] if meta else [])
         for cut in range(len(writes) + 1):
@@ -86,21 +86,3 @@ def test_every_cut_of_every_save_recovers_the_same_turns():
             run(settings, batches, restarted, after, {})
             got = {k: as_plain(v) for k, v in after.rows("turns").items()}
             assert got == expected, (crash_batch, cut)
-
-
-class FakeTable:
-    def __init__(self):
-        self.sent = []
-        self.data = {}
-
-    def send_changelog(self, partition, key, value, key_serializer=None, value_serializer=None):
-        self.sent.append((partition, key))
-
-
-def test_state_table_saves_conversations_then_meta_last():
-    table = FakeTable()
-    StateTable(table).save(2, {("acme", "c1"): {"id": "c1"}, ("acme", "c2"): {"id": "c2"}}, {"clocks": {}})
-    assert [key for _, key in table.sent] == [b"2|c|acme|c1", b"2|c|acme|c2", b"2|m"]
-    assert {p for p, _ in table.sent} == {2}
-    meta, convs = StateTable(table).load(2)
-    assert meta == {"clocks": {}} and sorted(c["id"] for c in convs) == ["c1", "c2"]

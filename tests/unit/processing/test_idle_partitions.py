@@ -9,6 +9,7 @@ from kafka.partitioner.default import murmur2
 
 from cluetrain.settings import Settings
 from cluetrain.processing.processor import PipelineProcessor
+from cluetrain.sinks.tables import rows_of
 from cluetrain.codec.headers import header_values
 from tests.support.pipeline_driver import FinalTables, replay_to_memory
 
@@ -39,6 +40,6 @@ def test_a_quiet_brand_in_an_idle_partition_is_breached_by_ticks():
     for topic in settings.input_topics:  # the quiet partition, without the end-of-replay tick
         records = [r for r in broker.records(topic, p) if not header_values(r.headers)[2]]  # [2]: final
         assert any(header_values(r.headers)[1] for r in records)  # [1]: tick
-        tables.write(processor.process(records, now_ms=0).rows)
+        tables.write(rows_of(processor.process(records, now_ms=0)))
     turns = tables.rows("turns")
     assert turns[(quiet, f"{quiet}-0", 0)]["status"] == "breached"

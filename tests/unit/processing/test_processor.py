@@ -11,7 +11,6 @@ import orjson
 import pytest
 
 from cluetrain.settings import Settings
-from cluetrain.sinks import tables
 from cluetrain.sources.generate import generate
 from cluetrain.processing import processor as pipeline
 from cluetrain.text import language, sentiment, voice
@@ -106,34 +105,6 @@ def test_language_cache_keys_on_the_backend(monkeypatch):
 ])
 def test_header_values(headers, expected):
     assert header_values(headers) == expected
-
-
-def _reference_row(table: str, d: dict, version: int, times: tuple, optional: tuple) -> tuple:
-    values = dict(d, version=version)
-    for c in times:
-        values[c] = tables.utc_from_s(d[c])
-    for c in optional:
-        values[c] = None if d[c] is None else tables.utc_from_s(d[c])
-    return tuple(values[c] for c in tables.TABLE_COLUMNS[table])
-
-
-def test_row_builders_equal_the_column_dicts():
-    turn = {c: f"v-{c}" for c in tables.TABLE_COLUMNS["turns"]}
-    turn.update(started_at=60, deadline=660, answered_at=None, extra="ignored", version=-1)
-    for answered in (None, 300):
-        turn["answered_at"] = answered
-        assert pipeline.turn_row(turn, 7) == _reference_row("turns", turn, 7, ("started_at", "deadline"),
-                                                              ("answered_at",))
-    alert = {c: f"v-{c}" for c in tables.TABLE_COLUMNS["alerts"]}
-    for resolved in (None, 1_700_000_000):
-        alert.update(fired_at=1_699_999_000, resolved_at=resolved)
-        expected = _reference_row("alerts", alert, 3, ("fired_at",), ("resolved_at",))
-        assert pipeline.alert_table_row(alert, 3) == expected
-    windows = (("reciprocity_windows", pipeline.reciprocity_row), ("sentiment_windows", pipeline.sentiment_row))
-    for table, make in windows:
-        window = {c: 1 for c in tables.TABLE_COLUMNS[table]}
-        window["window_start"] = 120
-        assert make(window, 9) == _reference_row(table, window, 9, ("window_start",), ())
 
 
 def _outputs(settings, batches, cached: bool):
