@@ -274,3 +274,26 @@ def test_open_turn_queue_nearest_deadline_first(filled):
     assert {q["as_of"] for q in queue} == {AS_OF}
     assert (queue[1]["deadline"], queue[1]["customer_followers"], queue[1]["turn_index"]) == (
         at(D2, 15, 30), 20_000, 0)
+
+
+def test_documented_columns_are_the_views_columns(backend):
+    from cluetrain.sinks.view_reference import parse_views, view_columns
+
+    actual = view_columns(backend, backend.database)
+    documented = parse_views()
+    assert sorted(documented) == sorted(actual)
+    for name, doc in documented.items():
+        columns = [c for c, _ in actual[name]]
+        if doc.inherits:  # every column described, here or in the view it takes them from
+            assert set(columns) <= set(doc.columns), name
+        elif doc.columns:  # a Columns section names exactly the view's columns, in order
+            assert list(doc.columns) == columns, name
+
+
+def test_docs_views_md_is_in_step_with_the_migrations():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "cluetrain.sinks.view_reference", "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -212,10 +212,8 @@ USING (brand, granularity, period_start);
 -- v_brand_hourly: one row per (brand, hour) with any activity: v_brand_timeseries,
 -- granularity 'hour'. The time series a dashboard charts (volume, turns, SLA
 -- compliance, first-reply and next-reply latency, sentiment by side, templated share).
--- Columns:
--- brand: the brand
+-- Columns: as in v_brand_timeseries
 -- period_start: start of the hour (UTC)
--- customer_messages, brand_replies, employee_replies, peer_replies, turns_opened, answered, within_sla, answered_late, breached, sla_compliance, first_replies, first_reply_p50_s, first_reply_p90_s, next_replies, next_reply_p50_s, next_reply_p90_s, customer_scored, customer_sentiment, customer_negative_share, customer_positive_share, brand_scored, brand_sentiment, brand_negative_share, brand_positive_share, brand_side_replies, templated_replies, templated_share: as in v_brand_timeseries, over the hour
 CREATE VIEW IF NOT EXISTS {database}.v_brand_hourly AS
 SELECT
     brand, period_start, customer_messages, brand_replies, employee_replies, peer_replies, turns_opened,
@@ -229,10 +227,8 @@ WHERE granularity = 'hour';
 
 -- v_brand_daily: one row per (brand, UTC day) with any activity: v_brand_timeseries,
 -- granularity 'day'.
--- Columns:
--- brand: the brand
+-- Columns: as in v_brand_timeseries
 -- period_start: start of the UTC day
--- customer_messages, brand_replies, employee_replies, peer_replies, turns_opened, answered, within_sla, answered_late, breached, sla_compliance, first_replies, first_reply_p50_s, first_reply_p90_s, next_replies, next_reply_p50_s, next_reply_p90_s, customer_scored, customer_sentiment, customer_negative_share, customer_positive_share, brand_scored, brand_sentiment, brand_negative_share, brand_positive_share, brand_side_replies, templated_replies, templated_share: as in v_brand_timeseries, over the day
 CREATE VIEW IF NOT EXISTS {database}.v_brand_daily AS
 SELECT
     brand, period_start, customer_messages, brand_replies, employee_replies, peer_replies, turns_opened,
