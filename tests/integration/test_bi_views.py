@@ -131,7 +131,7 @@ def filled(backend):
     return backend
 
 
-NEW_VIEWS = ["v_brand_daily", "v_brand_hourly", "v_brand_timeseries", "v_conversations",
+NEW_VIEWS = ["v_brand_daily", "v_brand_hourly", "v_brand_timeseries", "v_conversations", "v_responder_hourly",
              "v_first_response_buckets", "v_open_turn_queue", "v_responder_sla"]
 
 
@@ -297,3 +297,19 @@ def test_docs_views_md_is_in_step_with_the_migrations():
     done = subprocess.run([sys.executable, "-m", "cluetrain.sinks.view_reference", "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_responder_hourly_adds_up_to_responder_sla(filled):
+    got = view(filled, "v_responder_hourly", key=("responder_id", "period_start"))
+    assert got == {
+        ("acme", at(D1, 10, 0)): dict(brand="acme", responder_role="brand", team="", answers=1, within_sla=1,
+                                      answered_late=0, first_replies=1, latency_sum_s=600),
+        ("acme", at(D2, 14, 0)): dict(brand="acme", responder_role="brand", team="", answers=2, within_sla=1,
+                                      answered_late=1, first_replies=2, latency_sum_s=18_120),
+        ("acme/Ann", at(D1, 10, 0)): dict(brand="acme", responder_role="employee", team="", answers=1,
+                                          within_sla=1, answered_late=0, first_replies=1, latency_sum_s=30),
+        ("acme/Ann", at(D1, 12, 0)): dict(brand="acme", responder_role="employee", team="", answers=1,
+                                          within_sla=0, answered_late=1, first_replies=0, latency_sum_s=7200),
+        ("acme/Bob", at(D2, 14, 0)): dict(brand="acme", responder_role="employee", team="", answers=1,
+                                          within_sla=0, answered_late=1, first_replies=1, latency_sum_s=100_000),
+    }
