@@ -36,9 +36,10 @@ class RunResult:
 class WorkerProcess:
     """`cluetrain worker` as a child process that dies with us."""
 
-    def __init__(self, settings: Settings, broker_url: str, number: int = 1):
+    def __init__(self, settings: Settings, broker_url: str, number: int = 1, extra_args: tuple[str, ...] = ()):
         self.settings = settings
         self.broker_url = broker_url
+        self.extra_args = extra_args
         self.log_path = Path(settings.log_dir) / ("worker.log" if number == 1 else f"worker-{number}.log")
         self.proc = None
 
@@ -46,7 +47,7 @@ class WorkerProcess:
         env = dict(os.environ)
         env.update(self.settings.to_env())
         env["CLUETRAIN_BROKER"] = self.broker_url
-        self.proc = processes.spawn([sys.executable, "-m", "cluetrain", "worker"], log_path=self.log_path, env=env)
+        self.proc = processes.spawn([sys.executable, "-m", "cluetrain", "worker", *self.extra_args], log_path=self.log_path, env=env)
         return self
 
     def check_alive(self) -> None:
@@ -127,7 +128,11 @@ class Progress:
 
 
 def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", speed: float = 0.0,
-                 err: TextIO = sys.stderr, timeout: float = 3600.0) -> RunResult:
+                 err: TextIO = sys.stderr, timeout: float = 3600.0, serve=None,
+                 on_served: Callable[[RunResult], None] | None = None) -> RunResult:
+    """With `serve` (a web.server.Address), worker 1 also serves the dashboard and the SQL
+    endpoint; once every record is processed, on_served(result) runs and the pipeline
+    keeps running until interrupted."""
     started = time.monotonic()
     lines = arrange(read_input(input_path), order)
     progress = Progress(err)
@@ -140,7 +145,9 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
             if settings.broker_profile == "auto":  # the worker must know the broker is Tansu
                 settings = settings.replace(broker_profile="local")
         ensure_topics(settings, broker_url)
-        workers = [WorkerProcess(settings, broker_url, n).start() for n in range(1, settings.workers + 1)]
+        serving = ("--dashboard", *serve.as_args()) if serve else ()
+        workers = [WorkerProcess(settings, broker_url, n, serving if n == 1 else ()).start()
+                   for n in range(1, settings.workers + 1)]
         for worker in workers:
             stack.callback(worker.stop)
         with Replayer(settings, broker_url) as replayer:
@@ -151,6 +158,13 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
         wait_until_processed(state_progress, result.end_offsets, workers=workers, timeout=timeout,
                              on_progress=progress.on_store)
         progress.end()
+        if serve is not None:
+            processes.wait_for_port(serve.host, serve.port, timeout=30, proc=workers[0].proc, what="the worker")
+            on_served(RunResult(result, len(lines), time.monotonic() - started))
+            while True:  # serving until interrupted; a dead worker ends the run
+                for worker in workers:
+                    worker.check_alive()
+                time.sleep(0.5)
         for worker in workers:
             code = worker.stop()
             if code not in (0, None):

@@ -116,7 +116,8 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 class ClickHouseServer:
     def __init__(self, command: list[str] | None = None, *, startup_timeout: float = 30.0,
-                 stop_timeout: float = 15.0, keep_dir: bool = False, timezone: str = "UTC"):
+                 stop_timeout: float = 15.0, keep_dir: bool = False, timezone: str = "UTC",
+                 users_d: dict[str, str] | None = None):
         self.command = command or find_binary()
         if not self.command:
             raise ClickHouseServerError("clickhouse-server binary not found")
@@ -124,6 +125,7 @@ class ClickHouseServer:
         self.stop_timeout = stop_timeout
         self.keep_dir = keep_dir
         self.timezone = timezone
+        self.users_d = dict(users_d or {})  # file name -> XML, installed in users.d/
         self.host = "127.0.0.1"
         self.tcp_port = self.http_port = self.interserver_port = 0
         self.dir: Path | None = None
@@ -158,6 +160,10 @@ class ClickHouseServer:
         for sub in ("log", "data", "tmp", "user_files", "format_schemas"):
             (self.dir / sub).mkdir(exist_ok=True)
         (self.dir / "users.xml").write_text(USERS)
+        if self.users_d:
+            (self.dir / "users.d").mkdir(exist_ok=True)
+            for name, xml in self.users_d.items():
+                (self.dir / "users.d" / name).write_text(xml)
         config = self.dir / "config.xml"
         config.write_text(CONFIG.format(
             dir=self.dir, tcp_port=self.tcp_port, http_port=self.http_port,

@@ -12,8 +12,12 @@ Value conventions (both backends):
 - query(): DateTime values come back as aware UTC datetimes, Date as `date`, the
   rest as the natural Python type (Float32 may differ in the last digits: chdb
   returns the shortest decimal, the driver the float32 value widened to double).
-- Tables in SQL are always qualified (`db.table`); insert() qualifies a bare table
-  name with the backend's `database`.
+- The pipeline's SQL always qualifies tables (`db.table`); insert() qualifies a bare
+  table name with the backend's `database`, and an unqualified name in a query resolves
+  to it too (`cluetrain query "SELECT count() FROM mentions"`).
+- read_only=True (`cluetrain query` without --write, reports, the dashboard): on a
+  server every query runs with the `readonly` setting; on chdb, in sessions with
+  `readonly = 1` behind the statement check of read_only.py.
 Every failure of the engine or the connection is raised as ClickHouseError.
 """
 from __future__ import annotations
@@ -30,12 +34,22 @@ class ClickHouseError(RuntimeError):
     """A ClickHouse operation failed; str() is one clear line.
 
     `retryable` is False when trying again cannot help (a value that cannot be
-    encoded); engine and connection errors are retryable.
+    encoded); engine and connection errors are retryable. `code` is ClickHouse's error
+    code when the engine or the server gave one (`Code: 60. DB::Exception: ...`).
     """
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, code: int | None = None):
         super().__init__(message)
         self.retryable = retryable
+        self.code = code if code is not None else error_code(message)
+
+
+_CODE = re.compile(r"Code: (\d+)[.,]")
+
+
+def error_code(message: str) -> int | None:
+    match = _CODE.search(message)
+    return int(match.group(1)) if match else None
 
 
 class Backend(Protocol):
@@ -122,14 +136,18 @@ def parse_url(url: str, database: str = "cluetrain") -> dict:
     }
 
 
-def open_backend(target: str, database: str = "cluetrain") -> Backend:
+def open_backend(target: str, database: str = "cluetrain", *, read_only: bool = False) -> Backend:
     """A directory -> embedded chdb there; `clickhouse://...` -> that server."""
     if not target:
         raise ClickHouseError("empty ClickHouse target: give a directory or clickhouse://host:port/db")
     if "://" in target:
         from .server_backend import ServerBackend
 
-        return ServerBackend(**parse_url(target, database))
+        return ServerBackend(**parse_url(target, database), read_only=read_only)
+    if read_only:
+        from .chdb_reader import ChdbReader
+
+        return ChdbReader(target, database)
     from .chdb_backend import ChdbBackend
 
     return ChdbBackend(target, database)

@@ -32,6 +32,17 @@ def _encode_columns(columns: Sequence[str], rows: Sequence[tuple]) -> bytes:
     return orjson.dumps(list(zip(*rows)), option=_JSON_OPTIONS)
 
 
+# Text output in UTC epoch seconds and unquoted 64-bit integers: values read into Python
+# do not depend on the machine's zone; datetimes written as RFC 3339 are read back.
+PYTHON_READ_SETTINGS = (
+    "SET date_time_output_format = 'unix_timestamp'",
+    "SET output_format_json_quote_64bit_integers = 0",
+    "SET session_timezone = 'UTC'",
+    "SET date_time_input_format = 'best_effort'",
+    "SET output_format_json_validate_utf8 = 1",
+)
+
+
 def _chdb_converter(ch_type: str):
     base = base_type(ch_type)
     if base == "DateTime" or base.startswith("DateTime("):
@@ -39,6 +50,64 @@ def _chdb_converter(ch_type: str):
     if base == "Date" or base == "Date32":
         return lambda v: None if v is None else date.fromisoformat(v)
     return None
+
+
+def open_session(path: str):
+    """A chdb session on `path`; one clear ClickHouseError when the directory cannot be used."""
+    from chdb import session as chdb_session
+
+    # The engine prints the real cause on fd 2 and raises a vague error:
+    # capture fd 2 while connecting to report one clear line instead.
+    session = error = None
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            session = chdb_session.Session(path)
+        except Exception as exc:
+            error = exc
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            noise = captured.read().decode("utf-8", "replace")
+    if session is not None:
+        if noise:
+            sys.stderr.write(noise)
+        return session
+    detail = one_line(noise) or one_line(str(error))
+    if "Cannot lock file" in noise or _locked(path):
+        raise ClickHouseError(f"data directory {path} is in use by another process")
+    if "already initialized with path" in str(error):
+        raise ClickHouseError(
+            f"cannot open data directory {path}: this process already uses another chdb directory"
+            f" ({one_line(str(error))})"
+        )
+    raise ClickHouseError(f"cannot open chdb data directory {path}: {detail}")
+
+
+def database_exists(session, database: str) -> bool:
+    return bool(session.query(f"SELECT 1 FROM system.databases WHERE name = '{database}'", "CSV").bytes().strip())
+
+
+def parse_json_compact(raw: bytes) -> tuple[list[str], list[tuple]]:
+    """JSONCompact output of a session with PYTHON_READ_SETTINGS -> (column names, rows)."""
+    if not raw.strip():
+        return [], []
+    doc = orjson.loads(raw)
+    meta = doc.get("meta", [])
+    names = [m["name"] for m in meta]
+    converters = [(i, conv) for i, m in enumerate(meta) if (conv := _chdb_converter(m["type"]))]
+    rows = doc.get("data", [])
+    if not converters:
+        return names, [tuple(r) for r in rows]
+    out = []
+    for r in rows:
+        for i, conv in converters:
+            r[i] = conv(r[i])
+        out.append(tuple(r))
+    return names, out
 
 
 class ChdbBackend(BaseBackend):
@@ -52,51 +121,15 @@ class ChdbBackend(BaseBackend):
             os.makedirs(path, exist_ok=True)
         except OSError as exc:
             raise ClickHouseError(f"cannot create data directory {path}: {exc.strerror}") from None
-        self._session = self._open(path)
+        self._session = open_session(path)
         try:
-            # Text output in UTC epoch seconds: no dependence on the machine's zone.
-            self._session.query("SET date_time_output_format = 'unix_timestamp'")
-            self._session.query("SET output_format_json_quote_64bit_integers = 0")
-            self._session.query("SET session_timezone = 'UTC'")
-            self._session.query("SET date_time_input_format = 'best_effort'")
-            self._session.query("SET output_format_json_validate_utf8 = 1")
+            for statement in PYTHON_READ_SETTINGS:
+                self._session.query(statement)
+            if database_exists(self._session, self.database):  # unqualified names resolve to it
+                self._session.query(f"USE {self.database}")
         except Exception as exc:
             self.close()
             raise ClickHouseError(f"chdb at {path}: {one_line(str(exc))}") from None
-
-    @staticmethod
-    def _open(path: str):
-        from chdb import session as chdb_session
-
-        # The engine prints the real cause on fd 2 and raises a vague error:
-        # capture fd 2 while connecting to report one clear line instead.
-        session = error = None
-        with tempfile.TemporaryFile() as captured:
-            sys.stderr.flush()
-            saved = os.dup(2)
-            os.dup2(captured.fileno(), 2)
-            try:
-                session = chdb_session.Session(path)
-            except Exception as exc:
-                error = exc
-            finally:
-                os.dup2(saved, 2)
-                os.close(saved)
-                captured.seek(0)
-                noise = captured.read().decode("utf-8", "replace")
-        if session is not None:
-            if noise:
-                sys.stderr.write(noise)
-            return session
-        detail = one_line(noise) or one_line(str(error))
-        if "Cannot lock file" in noise or _locked(path):
-            raise ClickHouseError(f"data directory {path} is in use by another process")
-        if "already initialized with path" in str(error):
-            raise ClickHouseError(
-                f"cannot open data directory {path}: this process already uses another chdb directory"
-                f" ({one_line(str(error))})"
-            )
-        raise ClickHouseError(f"cannot open chdb data directory {path}: {detail}")
 
     def _require(self):
         if self._session is None:
@@ -133,21 +166,7 @@ class ChdbBackend(BaseBackend):
             raw = session.query(sql, "JSONCompact").bytes()
         except Exception as exc:
             raise ClickHouseError(one_line(str(exc))) from None
-        if not raw.strip():
-            return [], []
-        doc = orjson.loads(raw)
-        meta = doc.get("meta", [])
-        names = [m["name"] for m in meta]
-        converters = [(i, conv) for i, m in enumerate(meta) if (conv := _chdb_converter(m["type"]))]
-        rows = doc.get("data", [])
-        if not converters:
-            return names, [tuple(r) for r in rows]
-        out = []
-        for r in rows:
-            for i, conv in converters:
-                r[i] = conv(r[i])
-            out.append(tuple(r))
-        return names, out
+        return parse_json_compact(raw)
 
     def close(self) -> None:
         session, self._session = getattr(self, "_session", None), None

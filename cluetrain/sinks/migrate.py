@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cluetrain.domain.polarity import NEGATIVE_THRESHOLD
 
-from .backends import Backend, check_identifier
+from .backends import Backend, ClickHouseError, check_identifier
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _FILE = re.compile(r"^(\d{4})_([A-Za-z0-9_]+)\.sql$")
@@ -85,3 +85,16 @@ def apply_migrations(backend: Backend, database: str, directory: Path = MIGRATIO
         backend.insert(f"{database}.schema_migrations", ("version", "name", "applied_at"), [(version, name, now)])
         applied.append(name)
     return applied
+
+
+def require_migrated(backend: Backend, database: str) -> None:
+    """Readers never migrate (the pipeline's user does, DESIGN.md § Reading the results: users):
+    a database behind this version's migrations is one clear error."""
+    try:
+        done = applied_versions(backend, database)
+    except ClickHouseError as exc:
+        raise ClickHouseError(f"no results in database {database} yet ({exc}): run the pipeline first") from None
+    pending = [name for version, name, _ in list_migrations() if version not in done]
+    if pending:
+        raise ClickHouseError(f"database {database} lacks {', '.join(pending)} of this version: run the pipeline "
+                              "(`cluetrain run` or `cluetrain worker`) once, with the user that migrates")

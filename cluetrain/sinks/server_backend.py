@@ -2,6 +2,10 @@
 
 Works with old servers (tested with 18.16). Rows are always passed as parameters
 (`INSERT ... VALUES` + rows): inline VALUES in the SQL text hang the driver.
+
+The session's database is the configured one, so unqualified names resolve to it and
+a user allowed only that database can connect; the pipeline's user, which creates it
+on a fresh server, starts in `system` (readable by every user) while it does not exist.
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from .backends import (
 # application they would reach stderr through logging's last resort.
 logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
 
+UNKNOWN_DATABASE = 81
+
 
 def _server_exception():
     from clickhouse_driver.errors import ServerException
@@ -29,31 +35,44 @@ class ServerBackend(BaseBackend):
     """A ClickHouse server over the native protocol (clickhouse-driver)."""
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, user: str = "default",
-                 password: str = "", database: str = "cluetrain", *,
+                 password: str = "", database: str = "cluetrain", *, read_only: bool = False,
                  connect_timeout: float = 5.0, timeout: float = 300.0):
         from clickhouse_driver import Client
 
         self.database = check_identifier(database)
         self.host, self.port = host, port
         self.description = f"ClickHouse at {host}:{port}"
-        # No database in the handshake: it may not exist before the migrations.
-        self._client = Client(
-            host=host, port=port, user=user, password=password, database="default",
-            connect_timeout=connect_timeout, send_receive_timeout=timeout,
-            sync_request_timeout=connect_timeout,
-        )
         self._tz = timezone.utc
         self._zoned: dict[str, set[str]] = {}
-        try:
-            self._client.execute("SELECT 1")
-            tz_name = self._client.connection.server_info.get_timezone()
-        except Exception as exc:
-            self.close()
-            raise ClickHouseError(f"cannot connect to {self.description}: {self._reason(exc)}") from None
+        self._query_settings: dict[str, int] = {}
+        self._client = None
+        for session_database in (self.database, "system"):
+            self._client = Client(
+                host=host, port=port, user=user, password=password, database=session_database,
+                connect_timeout=connect_timeout, send_receive_timeout=timeout,
+                sync_request_timeout=connect_timeout,
+            )
+            try:
+                self._client.execute("SELECT 1")
+                tz_name = self._client.connection.server_info.get_timezone()
+                break
+            except Exception as exc:
+                unknown_database = getattr(exc, "code", None) == UNKNOWN_DATABASE
+                self.close()
+                if not unknown_database or read_only or session_database == "system":
+                    raise ClickHouseError(f"cannot connect to {self.description}: {self._reason(exc)}") from None
+        if read_only:
+            self._query_settings = self._read_only_settings()
         if tz_name and tz_name not in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu"):
             import pytz
 
             self._tz = pytz.timezone(tz_name)
+
+    def _read_only_settings(self) -> dict[str, int]:
+        """{'readonly': 1} for each query, unless the user is read-only already (a server
+        refuses to change `readonly` for a read-only user, even to the same value)."""
+        rows = self._run("ClickHouse error", "SELECT value FROM system.settings WHERE name = 'readonly'")
+        return {} if rows and rows[0][0] != "0" else {"readonly": 1}
 
     def _reason(self, exc: Exception) -> str:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
@@ -70,7 +89,7 @@ class ServerBackend(BaseBackend):
         try:
             return self._client.execute(*args, **kwargs)
         except errors.ServerException as exc:
-            raise ClickHouseError(f"{what}: {self._reason(exc)}") from None
+            raise ClickHouseError(f"{what}: {self._reason(exc)}", code=exc.code) from None
         except (errors.NetworkError, errors.SocketTimeoutError, OSError, EOFError) as exc:
             self._client.disconnect()  # the next call reconnects
             raise ClickHouseError(f"{what}: lost connection to {self.description}: {self._reason(exc)}") from None
@@ -83,7 +102,7 @@ class ServerBackend(BaseBackend):
             raise ClickHouseError(f"{what}: cannot encode a value: {exc}", retryable=False) from None
 
     def execute(self, sql: str) -> None:
-        self._run("ClickHouse error", sql)
+        self._run("ClickHouse error", sql, settings=self._query_settings)
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         if not rows:
@@ -119,7 +138,7 @@ class ServerBackend(BaseBackend):
         return self._zoned[qualified]
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        rows, types = self._run("ClickHouse error", sql, with_column_types=True)
+        rows, types = self._run("ClickHouse error", sql, with_column_types=True, settings=self._query_settings)
         names = [name for name, _ in types]
         zoned = [i for i, (_, t) in enumerate(types) if base_type(t).startswith("DateTime")]
         if not zoned:
