@@ -174,6 +174,10 @@ def cmd_ingest(args) -> int:
     if not settings.broker:
         raise SystemExit("cluetrain: error: ingest needs --broker or CLUETRAIN_BROKER")
     ensure_topics(settings, settings.broker)
+    if args.source or args.http:  # the live connectors: sources/connectors.py
+        from cluetrain.sources.connectors import run_live
+
+        return run_live(settings, source=args.source, http=args.http)
     stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
     with LiveSource(settings, settings.broker) as source:
         source.run(follow_lines(stream))

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("ingest", help="live source: JSONL events as they come, on the wall clock")
     sp.add_argument("file", nargs="?", default="-", help="a file to follow (tail -f), or - for stdin")
+    live = sp.add_mutually_exclusive_group()
+    live.add_argument("--source", choices=("bluesky", "mastodon"),
+                      help="read a network instead: Bluesky (Jetstream) or Mastodon (streaming API)")
+    live.add_argument("--http", metavar="HOST:PORT", help="serve POST /v1/events (bearer token) instead")
     common(sp, clickhouse=False)
     sp.set_defaults(func=cmd_ingest)
 
@@ -123,7 +127,10 @@ def _is_user_error(exc: Exception) -> bool:
     from cluetrain.settings import SettingsError
     from cluetrain.runtime.processes import ProcessError
 
-    known: tuple[type, ...] = (SettingsError, ProcessError, FileNotFoundError, PermissionError, IsADirectoryError)
+    from cluetrain.sources.reconnect import ConnectorError
+
+    known: tuple[type, ...] = (SettingsError, ProcessError, ConnectorError, FileNotFoundError, PermissionError,
+                               IsADirectoryError)
     try:
         from cluetrain.sinks.backends import ClickHouseError
         known += (ClickHouseError,)

@@ -148,6 +148,39 @@ class Settings:
     webhook_max_attempts: int = setting(
         6, POSITIVE_INT, "Attempts of a webhook delivery (retries with back-off) before it goes to dead letters.")
     webhook_timeout_s: float = setting(5.0, POSITIVE, "Timeout of one webhook request, seconds.")
+    live_accounts: str = setting(
+        "", Text(), "TOML file of the brands' Bluesky and Mastodon accounts and their employees' "
+        "(`cluetrain ingest --source`; README.md, Live sources).")
+    live_state_dir: str = setting(
+        "./cluetrain-data/live", Text(), "Where the live connectors keep their cursor and the posts they sent (SQLite).")
+    live_retries: int = setting(
+        10, Number(int, low_allowed=True),
+        "Failed connection attempts in a row before a live connector gives up (0 = retry forever).")
+    jetstream_url: str = setting(
+        "wss://jetstream2.us-east.bsky.network/subscribe", Text("URL", prefixes=("ws://", "wss://")),
+        "Bluesky Jetstream endpoint.")
+    bluesky_api: str = setting(
+        "https://public.api.bsky.app", Text("URL", prefixes=("http://", "https://")),
+        "Bluesky public API: resolves the accounts' handles, and answers follower counts.")
+    bluesky_followers: str = setting(
+        "off", Choice(("off", "on")), "`on`: fetch authors' follower counts from the public profile API (cached).")
+    bluesky_profile_rate: float = setting(5.0, POSITIVE, "Most profile lookups per second.")
+    mastodon_url: str = setting(
+        "", Text("URL", prefixes=("http://", "https://")), "Mastodon server, e.g. `https://mastodon.social`.")
+    mastodon_stream: str = setting(
+        "public", Text(),
+        "`public`, `public:local`, `hashtag:<tag>` or `notifications` (the token's account's mentions).")
+    mastodon_token: str = setting(
+        "", Text(), "Mastodon access token (needed by `notifications`, and by servers that close public streams).",
+        secret=True)
+    http_token: str = setting(
+        "", Text(), "Bearer token that `cluetrain ingest --http` requires of every request.", secret=True)
+    http_max_body_bytes: int = setting(
+        10_000_000, POSITIVE_INT, "Largest request body of the HTTP endpoint (larger: 413).")
+    http_max_pending: int = setting(
+        50_000, POSITIVE_INT, "Records awaiting the broker's acknowledgement above which the HTTP endpoint answers 429.")
+    http_ack_timeout_s: float = setting(
+        10.0, POSITIVE, "Longest wait of a request for the broker's acknowledgement (then 503, retry safe).")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
