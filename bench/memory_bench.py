@@ -54,7 +54,7 @@ BRAND_TEXTS = ["Hi! Sorry to hear that, please DM us your booking reference and 
 def make_state(settings: Settings) -> PartitionState:
     s = settings  # the same construction as PipelineProcessor.partition
     return PartitionState(s.input_topics, lateness_ms=s.allowed_lateness_s * 1000,
-                          sla_ms_for=lambda brand: s.sla_for(brand) * 1000,
+                          policy_for=s.sla_policies().for_brand,
                           warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules)
 
 

@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 
 from cluetrain.domain.events import validate_record
+from tests.reference_policies import ReferencePolicy
 
 COUNTERS = ("customer_messages", "turns_opened", "brand_replies", "employee_replies", "peer_replies",
             "answered", "answered_within_sla", "answered_late", "breached", "latency_sum_s", "late_events")
@@ -28,14 +29,17 @@ def _minute(ms: int) -> int:
 
 def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None = None,
               end_watermark_ms: int | None = None, score=None, warn_fraction: float = 0.75,
-              alerts: dict | None = None):
+              alerts: dict | None = None, policies: dict | None = None):
     """-> (turns {(brand, conv, idx): row}, windows {(brand, minute_s): {counter: n}},
     sentiment {(brand, minute_s, side): {messages, score_sum, positive, neutral, negative}}).
 
     `records` are valid JSON events, all on time. end_watermark_ms defaults to the
     last created_at (the end of a replay). `alerts`, if given, is filled with
-    {alert_id: (kind, fired_at, resolved_at, severity)}."""
+    {alert_id: (kind, fired_at, resolved_at, severity)}. `policies` is the policy
+    file as TOML gives it (tests/reference_policies.py); without it every brand is
+    open 24/7 with sla_s / brand_sla."""
     brand_sla = brand_sla or {}
+    brand_policies: dict = {}
     events, seen = [], set()
     for r in records:
         e = validate_record(r)
@@ -54,7 +58,9 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
     sentiment: dict = defaultdict(lambda: {"messages": 0, "score_sum": 0.0, "positive": 0, "neutral": 0, "negative": 0})
     for (brand, conv_id), posts in conversations.items():
         posts.sort(key=lambda e: (e.created_at_ms, e.event_id))
-        sla_ms = brand_sla.get(brand, sla_s) * 1000
+        if brand not in brand_policies:
+            brand_policies[brand] = ReferencePolicy(policies or {}, brand, brand_sla.get(brand, sla_s))
+        policy = brand_policies[brand]
         by_id = {}
         conv_turns = []
         current = None
@@ -89,7 +95,10 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                     current = None
         for index, t in enumerate(conv_turns):
             started, answer = t["started"], t["answer"]
-            deadline = started + sla_ms
+            opener = t["opener"]
+            priority, target_s = policy.priority(index, opener.author_followers, opener.text, t["scores"][0])
+            sla_ms = target_s * 1000
+            deadline = policy.deadline(started, sla_ms)
             counts[(brand, _minute(started), "turns_opened")] += 1
             if answer is None:
                 breached = deadline < end_watermark_ms
@@ -106,7 +115,7 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 counts[(brand, _minute(deadline), "breached")] += 1
             if alerts is not None:
                 answered_ms = None if answer is None else answer.created_at_ms
-                warn = started + int(sla_ms * warn_fraction) if 0 < warn_fraction < 1 else None
+                warn = policy.deadline(started, int(sla_ms * warn_fraction)) if 0 < warn_fraction < 1 else None
                 for kind, fire, suffix in (("sla_warning", warn, ":warning"), ("ignored_conversation", deadline, "")):
                     if fire is None:
                         continue
@@ -126,6 +135,8 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 "customer_id": t["opener"].author_id, "customer_followers": t["opener"].author_followers,
                 "first_sentiment": t["scores"][0], "last_sentiment": t["scores"][-1],
                 "negative_messages": sum(1 for x in t["scores"] if x <= -0.05),
+                "priority": priority,
+                "business_latency_s": None if answer is None else policy.business_ms(started, answer.created_at_ms) // 1000,
             }
     windows: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     for (brand, minute, counter), n in counts.items():

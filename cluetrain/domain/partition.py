@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from cluetrain.domain import alert_rules
 from cluetrain.domain.brand_alerts import BrandAlertRules, BrandMonitor
+from cluetrain.domain.policy import Policy
 from cluetrain.domain.results import Alert, TurnSnapshot, WindowSnapshot
 from cluetrain.domain.state_codec import conversation_from_dict, conversation_to_dict, monitor_key
 from cluetrain.domain.turns import Conversation, Post, release
@@ -55,14 +56,15 @@ class Advance:
 
 
 class PartitionState:
-    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, sla_ms_for, warn_fraction: float = 0.0,
+    def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, policy_for: Callable[[str], Policy],
+                 warn_fraction: float = 0.0,
                  brand_rules: Callable[[str], BrandAlertRules] | None = None):
         self.topics = topics
         self.warn_fraction = warn_fraction
         self.brand_rules = brand_rules
         self.monitors: dict[str, BrandMonitor] = {}
         self.lateness_ms = lateness_ms
-        self.sla_ms_for = sla_ms_for  # brand -> SLA in ms
+        self.policy_for = policy_for  # brand -> its SLA policy (domain/policy.py)
         self.clocks: dict[str, int] = {}
         self.finals: set[str] = set()
         self.horizon_s = 0  # windows ending at or before this are final and emitted
@@ -155,7 +157,7 @@ class PartitionState:
             conv = self.conversation(key)
             if conv is None:
                 continue
-            fold = release(conv, wm, final=final, sla_ms=self.sla_ms_for(conv.brand),
+            fold = release(conv, wm, final=final, policy=self.policy_for(conv.brand),
                            warn_fraction=self.warn_fraction)
             # After a crash, re-delivered events can re-contribute to windows already
             # emitted as final (with those contributions): never reopen them.

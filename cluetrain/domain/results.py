@@ -41,7 +41,7 @@ class DeadLetter:
 class TurnSnapshot:
     """One turn as it stands at `as_of_ms`.
 
-    DESIGN.md § Metric definitions (per brand, event time).
+    DESIGN.md § Metric definitions (per brand, event time), § SLA policies (extension).
     """
     brand: str
     conversation_id: str
@@ -59,6 +59,8 @@ class TurnSnapshot:
     first_sentiment: float
     last_sentiment: float
     negative_messages: int
+    priority: str  # 'normal' unless a priority rule of the brand's SLA policy matched
+    business_latency_s: int | None  # B(started, answered) in whole seconds; = latency_s 24/7
     as_of_ms: int
 
 

@@ -9,7 +9,8 @@ Keys and records (every key is a pair of str):
    "turns": turns_opened,
    "open": [index, started_ms, deadline_ms, customer_messages, breached, customer_id,
             customer_followers, first_sentiment, last_sentiment, negative_messages, warned,
-            last_text, warning_facts, ignored_facts],   # facts: [messages, negative, text] | null
+            last_text, warning_facts, ignored_facts, priority, warn_ms],
+           # facts: [messages, negative, text] | null; warn_ms: null when warnings are off
    "pending": [[created_at_ms, event_id, kind, author_id, author_role, in_reply_to, sentiment,
                 author_followers, text], ...],
    "contrib": [[minute_s, counter, amount], ...]}
@@ -50,7 +51,7 @@ def conversation_to_dict(c: Conversation) -> dict:
     if t is not None:
         d["open"] = [t.index, t.started_ms, t.deadline_ms, t.customer_messages, t.breached, t.customer_id,
                      t.customer_followers, t.first_sentiment, t.last_sentiment, t.negative_messages, t.warned,
-                     t.last_text, _facts(t.warning_facts), _facts(t.ignored_facts)]
+                     t.last_text, _facts(t.warning_facts), _facts(t.ignored_facts), t.priority, t.warn_ms]
     if c.pending:
         d["pending"] = [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to,
                          p.sentiment, p.author_followers, p.text] for p in c.pending]
@@ -65,13 +66,15 @@ def _turn(o: list) -> Turn:
         warning, ignored = facts.get("sla_warning"), facts.get("ignored_conversation")
     else:
         warning, ignored = o[12], o[13]
+    # saved before SLA policies (13 or 14 items): priority normal, warning from the wall-clock SLA
+    extra = {} if len(o) < 16 else {"priority": sys.intern(o[14]), "warn_ms": o[15]}
     warning = None if warning is None else tuple(warning)
     ignored = None if ignored is None else tuple(ignored)
     if ignored is not None and ignored == warning:
         ignored = warning  # one object when nothing changed between the two firings
     return Turn(*o[:5], customer_id=o[5], customer_followers=o[6], first_sentiment=o[7], last_sentiment=o[8],
                 negative_messages=o[9], warned=o[10], last_text=o[11], warning_facts=warning,
-                ignored_facts=ignored)
+                ignored_facts=ignored, **extra)
 
 
 def conversation_from_dict(d: dict) -> Conversation:

@@ -9,12 +9,18 @@ start or after the latest brand-side message; later customer messages join it; t
 next brand-side message answers it. A turn not answered by its deadline is breached
 at the deadline (emitted once the watermark passes it); a later answer makes it
 answered_late. Every count is a window contribution at the moment it happens.
+
+Deadlines and warnings follow the brand's SLA policy (domain/policy.py): the priority
+and target are fixed when the turn opens, the deadline is the earliest instant with
+that much business time since the start (domain/calendar.py), and the warning the
+earliest with the warning fraction of it (DESIGN.md § SLA policies (extension)).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from cluetrain.domain import alert_rules, ledger
+from cluetrain.domain.policy import NORMAL, Policy
 from cluetrain.domain.results import Alert, TurnSnapshot
 from cluetrain.domain.polarity import polarity
 from cluetrain.domain.windows import Contribution, minute_of
@@ -60,6 +66,16 @@ class Turn:
     # says what was known at its firing, whatever comes after (deterministic)
     warning_facts: tuple | None = None
     ignored_facts: tuple | None = None
+    priority: str = NORMAL
+    # when the early warning fires, fixed at the start with the deadline; None: warnings
+    # off, or a turn saved before policies (then f x its wall-clock SLA, as it was)
+    warn_ms: int | None = None
+    business_latency_s: int | None = None  # set with the answer (answered turns are not saved)
+
+    def warning_ms(self, warn_fraction: float) -> int | None:
+        if self.warn_ms is not None:
+            return self.warn_ms
+        return alert_rules.warning_ms(self.started_ms, self.deadline_ms - self.started_ms, warn_fraction)
 
     def facts(self, kind: str) -> tuple | None:
         return self.warning_facts if kind == alert_rules.WARNING else self.ignored_facts
@@ -91,7 +107,7 @@ class Turn:
             brand, conversation_id, self.index, self.started_ms, self.customer_messages, self.answered_ms,
             self.responder_id, self.responder_role, self.latency_s, self.status, self.deadline_ms,
             self.customer_id, self.customer_followers, self.first_sentiment, self.last_sentiment,
-            self.negative_messages, as_of_ms)
+            self.negative_messages, self.priority, self.business_latency_s, as_of_ms)
 
 
 @dataclass(slots=True)
@@ -123,7 +139,7 @@ class Conversation:
         turn = self.open_turn
         if turn is None or turn.breached:
             return None
-        warn = alert_rules.warning_ms(turn.started_ms, turn.deadline_ms - turn.started_ms, warn_fraction)
+        warn = turn.warning_ms(warn_fraction)
         return warn if warn is not None and not turn.warned else turn.deadline_ms
 
 
@@ -138,9 +154,9 @@ _SIDE_COUNTERS = {
 class Fold:
     """Applies released posts to a conversation; collects changed turns, alerts and contributions."""
 
-    def __init__(self, conversation: Conversation, sla_ms: int, warn_fraction: float = 0.0):
+    def __init__(self, conversation: Conversation, policy: Policy, warn_fraction: float = 0.0):
         self.c = conversation
-        self.sla_ms = sla_ms
+        self.policy = policy
         self.warn_fraction = warn_fraction
         self.changed_turns: list[Turn] = []
         self.added: list[Contribution] = []
@@ -161,7 +177,7 @@ class Fold:
         turn = self.c.open_turn
         if turn is None or turn.warned or turn.breached:
             return
-        warn = alert_rules.warning_ms(turn.started_ms, self.sla_ms, self.warn_fraction)
+        warn = turn.warning_ms(self.warn_fraction)
         if warn is not None and warn < before_ms:
             turn.warned = True
             self._alert(alert_rules.WARNING, turn, warn)
@@ -204,9 +220,7 @@ class Fold:
         c.ledger = ledger.set_author(c.ledger, post.event_id, post.author_id)
         turn = c.open_turn
         if turn is None:
-            turn = c.open_turn = Turn(index=c.turns_opened, started_ms=t, deadline_ms=t + self.sla_ms,
-                                      customer_id=post.author_id, customer_followers=post.author_followers,
-                                      first_sentiment=post.sentiment)
+            turn = c.open_turn = self._open_turn(post)
             c.turns_opened += 1
             self._count(t, "turns_opened")
         else:
@@ -217,6 +231,16 @@ class Fold:
         if polarity(post.sentiment) == "negative":
             turn.negative_messages += 1
         self._touch(turn)
+
+    def _open_turn(self, post: Post) -> Turn:
+        t, policy = post.created_at_ms, self.policy
+        priority, sla_ms = policy.target(self.c.turns_opened, post.author_followers, post.text, post.sentiment)
+        warn = None
+        if 0 < self.warn_fraction < 1:
+            warn = policy.calendar.deadline_ms(t, int(sla_ms * self.warn_fraction))
+        return Turn(index=self.c.turns_opened, started_ms=t, deadline_ms=policy.calendar.deadline_ms(t, sla_ms),
+                    customer_id=post.author_id, customer_followers=post.author_followers,
+                    first_sentiment=post.sentiment, priority=priority, warn_ms=warn)
 
     def _brand_side_message(self, post: Post) -> None:
         c, t = self.c, post.created_at_ms
@@ -229,19 +253,19 @@ class Fold:
         turn.answered_ms = t
         turn.responder_id = post.author_id
         turn.responder_role = post.author_role
+        turn.business_latency_s = self.policy.calendar.open_ms(turn.started_ms, t) // 1000
         self._count(t, "answered")
         self._count(t, "answered_late" if turn.breached else "answered_within_sla")
         self._count(t, "latency_sum_s", turn.latency_s)
         self._touch(turn)
         if turn.warned:  # resolves the alerts of the turn
-            self._alert(alert_rules.WARNING, turn, alert_rules.warning_ms(turn.started_ms, self.sla_ms,
-                                                                          self.warn_fraction))
+            self._alert(alert_rules.WARNING, turn, turn.warning_ms(self.warn_fraction))
         if turn.breached:
             self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
         c.open_turn = None
 
 
-def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_ms: int,
+def release(conversation: Conversation, watermark_ms: int, *, final: bool, policy: Policy,
             warn_fraction: float = 0.0) -> Fold:
     """Apply the pending posts the watermark has passed, then fire a passed deadline.
 
@@ -250,7 +274,7 @@ def release(conversation: Conversation, watermark_ms: int, *, final: bool, sla_m
     deadline fires once the watermark is strictly past it: an answer exactly at the
     deadline is within the SLA.
     """
-    fold = Fold(conversation, sla_ms, warn_fraction)
+    fold = Fold(conversation, policy, warn_fraction)
     if conversation.pending:
         due = [p for p in conversation.pending
                if p.created_at_ms < watermark_ms or (final and p.created_at_ms == watermark_ms)]

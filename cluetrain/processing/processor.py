@@ -44,13 +44,14 @@ class PipelineProcessor:
         self.ingest = IngestProcessor(settings)
         self.partitions: dict[int, PartitionState] = {}
         self.load_state = load_state
+        self.policies = settings.sla_policies()
 
     def partition(self, p: int) -> PartitionState:
         state = self.partitions.get(p)
         if state is None:
             s = self.settings
             state = PartitionState(s.input_topics, lateness_ms=s.allowed_lateness_s * 1000,
-                                   sla_ms_for=lambda brand: s.sla_for(brand) * 1000,
+                                   policy_for=self.policies.for_brand,
                                    warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules)
             if self.load_state is not None:
                 state.restore(*self.load_state(p))

@@ -103,6 +103,9 @@ class Settings:
     sla_warning_fraction: float = setting(
         0.75, Number(float, low_allowed=True, high=1, high_allowed=False),
         "Early warning when a turn is still unanswered at this fraction of its SLA (0 = off).")
+    policies: str = setting(
+        "", Text(), "SLA policy file (TOML, DESIGN.md § SLA policies): per brand a timezone, business hours, "
+        "holidays, first/next reply targets and priority rules. Empty: 24/7 with the SLAs above.")
     alert_min_volume: int = setting(
         10, POSITIVE_INT, "Brand alerts need at least this many judged turns / customer messages in the hour.",
         brand_rule="min_volume")
@@ -211,6 +214,8 @@ class Settings:
                 where = f"{PREFIX}BRAND_ALERTS: {brand}: " if brand else ""
                 raise SettingsError(f"{where}{PREFIX}RATE_DROP_BELOW ({below}) must be <= "
                                     f"{PREFIX}RATE_DROP_RESOLVE ({resolve}): it resolves at or above that")
+        if self.policies:
+            self.sla_policies()  # a bad policy file is an error at start-up, not mid-stream
         if self.webhook_url and not self.webhook_secret:
             raise SettingsError(f"{PREFIX}WEBHOOK_SECRET: required when {PREFIX}WEBHOOK_URL is set "
                                 "(the body is signed with it)")
@@ -239,6 +244,15 @@ class Settings:
 
     def sla_for(self, brand: str) -> int:
         return self.brand_sla.get(brand, self.default_sla_s)
+
+    def sla_policies(self):
+        """Each brand's SLA policy (domain/policy.py): from CLUETRAIN_POLICIES, whose
+        left-out targets are `sla_for(brand)`; without a file, 24/7 with `sla_for(brand)`."""
+        from cluetrain.domain.policy import Policies, PolicyTable
+        from cluetrain.settings.policies import load_policies
+
+        default, brands = load_policies(self.policies) if self.policies else (PolicyTable(), {})
+        return Policies(default, brands, lambda brand: self.sla_for(brand) * 1000)
 
     @property
     def input_topics(self) -> tuple[str, str]:

@@ -99,12 +99,14 @@ TURNS = TableSpec("turns", (
     "answered_at", "responder_id", "responder_role", "latency_s", "status", "deadline",
     "customer_id", "customer_followers", "first_sentiment", "last_sentiment", "negative_messages",
     "version",
+    "priority", "business_latency_s",  # SLA policies (migration 0010)
 ), ("brand", "conversation_id", "turn_index"), "version")
 
 _turn_values = attrgetter(
     "brand", "conversation_id", "turn_index", "started_ms", "customer_messages", "answered_ms",
     "responder_id", "responder_role", "latency_s", "status", "deadline_ms", "customer_id",
-    "customer_followers", "first_sentiment", "last_sentiment", "negative_messages", "as_of_ms")
+    "customer_followers", "first_sentiment", "last_sentiment", "negative_messages", "as_of_ms",
+    "priority", "business_latency_s")
 
 
 def turn_row(turn: TurnSnapshot) -> tuple:

@@ -7,7 +7,9 @@ import pytest
 
 from cluetrain.domain import ledger
 from cluetrain.domain.events import parse_rfc3339_ms, validate_record
+from cluetrain.domain.calendar import ALWAYS_OPEN
 from cluetrain.domain.partition import PartitionState
+from cluetrain.domain.policy import Policy
 from cluetrain.domain.state_codec import conversation_from_dict, conversation_to_dict
 from cluetrain.settings import Settings
 
@@ -17,7 +19,8 @@ MIN = 60_000
 
 
 def state(**kw) -> PartitionState:
-    return PartitionState(TOPICS, lateness_ms=300_000, sla_ms_for=lambda b: 3_600_000, warn_fraction=0.75, **kw)
+    policy = Policy(ALWAYS_OPEN, 3_600_000, 3_600_000)
+    return PartitionState(TOPICS, lateness_ms=300_000, policy_for=lambda b: policy, warn_fraction=0.75, **kw)
 
 
 def ev(event_id, minutes, kind="mention", role="customer", conv=None, reply_to=None, author=None, text="help"):

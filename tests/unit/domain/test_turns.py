@@ -4,10 +4,13 @@ from __future__ import annotations
 from collections import Counter
 
 from cluetrain.domain.events import parse_rfc3339_ms, validate_record
+from cluetrain.domain.calendar import ALWAYS_OPEN
 from cluetrain.domain.partition import PartitionState
+from cluetrain.domain.policy import Policy
 from cluetrain.domain.turns import Conversation, Post, release
 
 SLA_MS = 3600_000
+POLICY = Policy(ALWAYS_OPEN, SLA_MS, SLA_MS)  # no policy file: 24/7
 T0 = parse_rfc3339_ms("2026-01-05T10:00:00Z")
 
 
@@ -18,7 +21,7 @@ def post(event_id, minutes, role="customer", kind="reply", author=None, reply_to
 
 def fold(*posts, watermark_minutes=10_000):
     conv = Conversation("c1", "acme", pending=list(posts))
-    result = release(conv, T0 + watermark_minutes * 60_000, final=False, sla_ms=SLA_MS)
+    result = release(conv, T0 + watermark_minutes * 60_000, final=False, policy=POLICY)
     counts = Counter()
     for minute, counter, amount in conv.contributions:
         counts[counter] += amount
@@ -81,9 +84,9 @@ def test_an_answer_after_the_deadline_is_breached_at_the_deadline_then_answered_
 
 def test_a_breach_waits_for_the_watermark_to_pass_the_deadline():
     conv = Conversation("c1", "acme", pending=[post("m", 0, kind="mention")])
-    fold_at = release(conv, T0 + SLA_MS, final=False, sla_ms=SLA_MS)  # watermark == deadline
+    fold_at = release(conv, T0 + SLA_MS, final=False, policy=POLICY)  # watermark == deadline
     assert [t.status for t in fold_at.changed_turns] == ["open"]
-    fold_after = release(conv, T0 + SLA_MS + 1, final=False, sla_ms=SLA_MS)
+    fold_after = release(conv, T0 + SLA_MS + 1, final=False, policy=POLICY)
     assert [t.status for t in fold_after.changed_turns] == ["breached"]
 
 
@@ -109,7 +112,7 @@ def record(event_id, t, kind="mention", role="customer", conv=None, reply_to=Non
 
 
 def test_events_later_than_the_lateness_are_counted_and_never_change_a_breach():
-    state = PartitionState(("mentions", "replies"), lateness_ms=300_000, sla_ms_for=lambda b: SLA_MS)
+    state = PartitionState(("mentions", "replies"), lateness_ms=300_000, policy_for=lambda b: POLICY)
     m = record("m", "2026-01-05T10:00:00Z")
     clock = parse_rfc3339_ms("2026-01-05T12:00:00Z")
     state.observe_clock("mentions", parse_rfc3339_ms("2026-01-05T10:00:00Z"))
@@ -132,7 +135,7 @@ def test_events_later_than_the_lateness_are_counted_and_never_change_a_breach():
 
 
 def test_the_watermark_is_the_slowest_topic_minus_the_lateness_and_the_final_tick_lifts_it():
-    state = PartitionState(("mentions", "replies"), lateness_ms=300_000, sla_ms_for=lambda b: SLA_MS)
+    state = PartitionState(("mentions", "replies"), lateness_ms=300_000, policy_for=lambda b: POLICY)
     assert state.watermark_ms() is None  # no clock from replies yet
     state.observe_clock("mentions", T0 + 600_000)
     state.observe_clock("replies", T0 + 400_000)

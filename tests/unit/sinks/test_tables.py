@@ -59,7 +59,7 @@ def turn(**changes) -> TurnSnapshot:
     fields = dict(brand="acme", conversation_id="c1", turn_index=1, started_ms=60_500, customer_messages=2,
                   answered_ms=None, responder_id="", responder_role="", latency_s=None, status="open",
                   deadline_ms=3_660_500, customer_id="u1", customer_followers=None, first_sentiment=-0.5,
-                  last_sentiment=0.1, negative_messages=1, as_of_ms=7)
+                  last_sentiment=0.1, negative_messages=1, priority="normal", business_latency_s=None, as_of_ms=7)
     fields.update(changes)
     return TurnSnapshot(**fields)
 
@@ -69,9 +69,10 @@ def test_turn_rows_hold_seconds_and_the_snapshot_as_version():
     assert open_row["started_at"] == datetime.fromtimestamp(60, UTC) and open_row["answered_at"] is None
     assert open_row["deadline"] == datetime.fromtimestamp(3660, UTC) and open_row["version"] == 7
     answered = dict(zip(TABLE_COLUMNS["turns"], tables.turn_row(turn(
-        answered_ms=360_999, responder_id="acme", responder_role="brand", latency_s=300, status="answered")),
-        strict=True))
+        answered_ms=360_999, responder_id="acme", responder_role="brand", latency_s=300, status="answered",
+        priority="vip", business_latency_s=120)), strict=True))
     assert answered["answered_at"] == datetime.fromtimestamp(360, UTC) and answered["latency_s"] == 300
+    assert answered["priority"] == "vip" and answered["business_latency_s"] == 120
     assert (answered["brand"], answered["conversation_id"], answered["turn_index"]) == ("acme", "c1", 1)
 
 

@@ -1,0 +1,128 @@
+"""The policy file (CLUETRAIN_POLICIES): a good file gives each brand its policy; every
+bad one is one line naming the file, the key (or line) and what is expected."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cluetrain.domain.calendar import ALWAYS_OPEN, BusinessCalendar
+from cluetrain.settings import Settings, SettingsError
+from cluetrain.settings.policies import load_policies
+
+GOOD = """
+[default]
+timezone = "UTC"
+first_reply_sla_s = 3600
+next_reply_sla_s = 3600
+
+[brands.acme]
+timezone = "Europe/Paris"
+first_reply_sla_s = 1800
+next_reply_sla_s = 7200
+hours = { mon = ["09:00-12:00", "13:00-18:00"], tue = ["09:00-18:00"], fri = ["22:00-02:00"], sat = [] }
+holidays = ["2026-03-04", 2026-12-25]
+
+[[brands.acme.priority]]
+name = "vip"
+min_followers = 10000
+first_reply_sla_s = 600
+next_reply_sla_s = 1200
+
+[[brands.acme.priority]]
+name = "angry"
+keywords = ["refund", "never arrived"]
+max_sentiment = -0.5
+
+[brands.zen]
+next_reply_sla_s = 60
+"""
+
+
+def write(tmp_path, text: str) -> str:
+    path = tmp_path / "policies.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_good_file_gives_each_brand_its_policy(tmp_path):
+    settings = Settings.from_env({"CLUETRAIN_POLICIES": write(tmp_path, GOOD), "CLUETRAIN_DEFAULT_SLA_S": "900"})
+    policies = settings.sla_policies()
+    acme = policies.for_brand("acme")
+    assert isinstance(acme.calendar, BusinessCalendar) and str(acme.calendar.tz) == "Europe/Paris"
+    assert (acme.first_reply_ms, acme.next_reply_ms) == (1800_000, 7200_000)
+    assert [r.name for r in acme.rules] == ["vip", "angry"]
+    assert (acme.rules[1].first_reply_ms, acme.rules[1].next_reply_ms) == (1800_000, 7200_000)  # inherited
+    assert len(acme.calendar.holidays) == 2
+    zen = policies.for_brand("zen")  # left-out target: CLUETRAIN_DEFAULT_SLA_S, not [default]
+    assert zen.calendar is ALWAYS_OPEN and (zen.first_reply_ms, zen.next_reply_ms) == (900_000, 60_000)
+    other = policies.for_brand("other")
+    assert other.calendar is ALWAYS_OPEN and other.first_reply_ms == 3600_000
+
+
+def test_without_a_file_every_brand_is_24_7_with_its_sla():
+    policies = Settings.from_env({"CLUETRAIN_BRAND_SLA": "acme=600"}).sla_policies()
+    acme = policies.for_brand("acme")
+    assert acme.calendar is ALWAYS_OPEN and (acme.first_reply_ms, acme.next_reply_ms) == (600_000, 600_000)
+    assert policies.for_brand("x").first_reply_ms == 3600_000 and not policies.for_brand("x").rules
+
+
+BAD = [
+    ("[default]\ntimezone = \n", "line 2, column 12: TOML syntax error"),
+    ("[default]\ntimezone = \"Europe/Pariss\"\n", "default.timezone: unknown timezone 'Europe/Pariss'"),
+    ("[brands.acme]\ntimezone = \"../etc/passwd\"\n", "brands.acme.timezone: unknown timezone"),
+    ("[brands.acme]\nhours = { mnd = [\"09:00-18:00\"] }\n", "brands.acme.hours.mnd: unknown weekday (expected one of mon,"),
+    ("[brands.acme]\nhours = { mon = [\"9-18\"] }\n", "brands.acme.hours.mon[0]: expected a span \"HH:MM-HH:MM\""),
+    ("[brands.acme]\nhours = { mon = [\"09:00-12:00\", \"13:00-25:00\"] }\n", "brands.acme.hours.mon[1]: expected a span"),
+    ("[brands.acme]\nhours = { mon = [\"24:00-02:00\"] }\n", "brands.acme.hours.mon[0]: expected a span"),
+    ("[brands.acme]\nhours = { mon = \"09:00-18:00\" }\n", "brands.acme.hours.mon: expected an array of spans"),
+    ("[brands.acme]\nhours = { mon = [] }\n", "brands.acme.hours: expected at least one span a week"),
+    ("[brands.acme]\nfirst_reply_sla_s = -5\n", "brands.acme.first_reply_sla_s: expected a positive whole number of seconds, got -5"),
+    ("[default]\nnext_reply_sla_s = 0\n", "default.next_reply_sla_s: expected a positive whole number"),
+    ("[default]\nnext_reply_sla_s = 1.5\n", "default.next_reply_sla_s: expected a positive whole number"),
+    ("[default]\nfirst_reply = 60\n", "default.first_reply: unknown field (expected one of timezone,"),
+    ("teams = {}\n", "teams: unknown field (expected one of default, brands)"),
+    ("[brands.Acme]\n", "brands.Acme: expected a lower-case brand handle"),
+    ("[brands.acme]\nholidays = [\"2026-02-30\"]\nhours = { mon = [\"09:00-18:00\"] }\n",
+     "brands.acme.holidays[0]: expected a date YYYY-MM-DD, got '2026-02-30'"),
+    ("[brands.acme]\nholidays = [\"2026-12-25\"]\n", "brands.acme.holidays: holidays need `hours`"),
+    ("[[brands.acme.priority]]\nname = \"vip\"\n", "brands.acme.priority[0]: expected at least one condition"),
+    ("[[brands.acme.priority]]\nname = \"vip\"\nmin_follower = 3\n", "brands.acme.priority[0].min_follower: unknown field"),
+    ("[[brands.acme.priority]]\nmin_followers = 3\n", "brands.acme.priority[0].name: expected the priority's name"),
+    ("[[brands.acme.priority]]\nname = \"normal\"\nmin_followers = 3\n", "'normal' is the priority of turns that no rule"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nmin_followers = 3\n[[brands.acme.priority]]\nname = \"a\"\nmin_followers = 4\n",
+     "brands.acme.priority[1].name: priority 'a' is declared twice"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nmin_followers = -1\n", "brands.acme.priority[0].min_followers: expected a whole number >= 0"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nkeywords = []\n", "brands.acme.priority[0].keywords: expected a non-empty array"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nkeywords = \"refund\"\n", "brands.acme.priority[0].keywords: expected a non-empty array"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nmax_sentiment = -2\n", "brands.acme.priority[0].max_sentiment: expected a sentiment score in [-1, 1]"),
+    ("[[brands.acme.priority]]\nname = \"a\"\nmax_sentiment = 0\nfirst_reply_sla_s = -1\n",
+     "brands.acme.priority[0].first_reply_sla_s: expected a positive whole number"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD)
+def test_a_bad_file_is_one_line_naming_the_file_the_key_and_what_is_expected(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"CLUETRAIN_POLICIES": path})
+    line = str(raised.value)
+    assert line.startswith(f"CLUETRAIN_POLICIES: {path}: ") and message in line and "\n" not in line
+
+
+def test_a_missing_file_is_an_error_too(tmp_path):
+    with pytest.raises(SettingsError, match=r"^CLUETRAIN_POLICIES: .*nope.toml: cannot read: No such file"):
+        load_policies(str(tmp_path / "nope.toml"))
+
+
+def test_the_command_line_prints_the_line_and_exits_non_zero(tmp_path):
+    env = dict(os.environ, CLUETRAIN_POLICIES=write(tmp_path, "[brands.acme]\nhours = { mon = [\"9-18\"] }\n"))
+    done = subprocess.run([sys.executable, "-m", "cluetrain", "query", "SELECT 1", "--clickhouse", str(tmp_path / "ch")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"cluetrain: error: CLUETRAIN_POLICIES: {tmp_path / 'policies.toml'}: brands.acme.hours.mon[0]: expected a "
+        "span \"HH:MM-HH:MM\" (00:00 to 23:59, an end up to 24:00; an end at or before the start runs past "
+        "midnight), got '9-18'"]
