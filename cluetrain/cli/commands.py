@@ -1,7 +1,6 @@
 """The bodies of the `cluetrain` commands (cli.py parses the arguments and turns errors into one line)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,38 +17,122 @@ def _settings(args, **overrides):
 
 
 def cmd_run(args) -> int:
-    from cluetrain.reports.brand import brand_report, dead_letter_count, format_table
     from cluetrain.cli.run import run_pipeline
     from cluetrain.sinks.backends import open_backend
 
     settings = _settings(args)
+    if args.dashboard:
+        return _run_with_dashboard(args, settings)
     result = run_pipeline(settings, Path(args.input), order=args.order, speed=args.speed)
-    with open_backend(settings.clickhouse, settings.database) as backend:
-        columns, rows = brand_report(backend, backend.database)
-        dead = dead_letter_count(backend, backend.database)
-        database = backend.database
+    with open_backend(settings.clickhouse, settings.database, read_only=True) as backend:
+        _print_run_summary(settings, backend, result)
+    return 0
+
+
+def _run_with_dashboard(args, settings) -> int:
+    """The worker owns the embedded store and serves it (DESIGN.md § Reading the results:
+    who owns the embedded store); the summary is read through its SQL endpoint."""
+    from cluetrain.cli.run import run_pipeline
+    from cluetrain.sinks.backends import open_backend
+    from cluetrain.web.http_reader import HttpReader
+    from cluetrain.web.server import Endpoints
+
+    import signal
+
+    address = _address(args)
+    endpoints = Endpoints(settings, address)
+    credentials = endpoints.check()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stops the worker and the broker cleanly
+
+    def show(result) -> None:
+        if settings.embedded_clickhouse:
+            reader = HttpReader(address.url(address.sql_port), settings.database, credentials.user, credentials.password)
+        else:
+            reader = open_backend(settings.clickhouse, settings.database, read_only=True)
+        with reader:
+            _print_run_summary(settings, reader, result)
+        print(f"\n{endpoints.describe()}\nServing until interrupted (Ctrl-C).", flush=True)
+
+    run_pipeline(settings, Path(args.input), order=args.order, speed=args.speed, serve=address, on_served=show)
+    return 0
+
+
+def _print_run_summary(settings, backend, result) -> None:
+    from cluetrain.reports.brand import brand_report, dead_letter_count, format_table
+
+    columns, rows = brand_report(backend, backend.database)
+    dead = dead_letter_count(backend, backend.database)
+    database = backend.database
     print(format_table(columns, rows))
     r = result.replay
     print(f"\n{r.events:,} events replayed, {r.raw_lines:,} invalid lines, {dead:,} dead letters stored; "
           f"{result.seconds:.1f} s end to end ({result.events_per_s:,.0f} events/s).")
     print(f"Results are in ClickHouse ({settings.clickhouse}, database {database}): "
           f"cluetrain query 'SELECT * FROM {database}.mentions FINAL LIMIT 5'")
-    return 0
+
+
+def _address(args):
+    from cluetrain.web.server import Address
+
+    return Address(args.host, args.port, args.sql_port)
+
+
+def cmd_dashboard(args) -> int:
+    """Serve the dashboard (and, for the embedded store, the SQL endpoint) until interrupted."""
+    import signal
+    import time
+
+    from cluetrain.web.server import Endpoints
+
+    settings = _settings(args)
+    with Endpoints(settings, _address(args)) as endpoints:
+        print(endpoints.describe(), flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while True:
+            time.sleep(3600)
 
 
 def cmd_query(args) -> int:
-    from cluetrain.reports.brand import format_table
-    from cluetrain.sinks.backends import open_backend
+    """SQL on the results: read-only unless --write; --format or a trailing FORMAT clause."""
+    from cluetrain.sinks import formats
+    from cluetrain.sinks.backends import ClickHouseError
+    from cluetrain.sinks.read_only import READONLY, format_clause
 
+    clause = format_clause(args.sql)
+    if clause and args.format:
+        raise ValueError(f"give either --format {args.format} or a FORMAT clause ({clause}), not both")
+    output_format = clause or formats.FORMAT_CHOICES.get(args.format or "table")
+    if output_format == "Parquet" and sys.stdout.isatty():
+        raise ValueError("Parquet is binary: redirect the output to a file (> results.parquet)")
     settings = _settings(args)
-    with open_backend(settings.clickhouse, settings.database) as backend:
-        columns, rows = backend.query(args.sql)
-    if args.format == "table":
-        print(format_table(columns, rows))
-    else:
-        for row in rows:
-            print(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str))
+    try:
+        output = _query_output(args, settings, clause, output_format)
+    except ClickHouseError as exc:
+        if exc.code == READONLY and not args.write:
+            raise ClickHouseError(f"{exc} (cluetrain query is read-only: add --write to change data)") from None
+        raise
+    sys.stdout.buffer.write(output)
+    sys.stdout.flush()
     return 0
+
+
+def _query_output(args, settings, clause: str | None, output_format: str | None) -> bytes:
+    from cluetrain.reports.brand import format_table
+    from cluetrain.sinks import formats
+    from cluetrain.sinks.backends import open_backend
+    from cluetrain.sinks.chdb_reader import ChdbReader
+    from cluetrain.sinks.read_only import without_format_clause
+
+    with open_backend(settings.clickhouse, settings.database, read_only=not args.write) as backend:
+        if clause and isinstance(backend, ChdbReader):  # chdb renders every ClickHouse format itself
+            output = backend.raw(args.sql, clause)
+        else:
+            columns, rows = backend.query(without_format_clause(args.sql) if clause else args.sql)
+            if output_format is None:
+                output = (format_table(columns, rows) + "\n").encode() if columns else b""
+            else:
+                output = formats.render(output_format, columns, rows)
+    return output
 
 
 def cmd_report(args) -> int:
@@ -63,12 +146,12 @@ def cmd_report(args) -> int:
     )
     from cluetrain.reports.voice import recovery_report, template_report, voice_sections
     from cluetrain.sinks.backends import open_backend
-    from cluetrain.sinks.migrate import apply_migrations
+    from cluetrain.sinks.migrate import require_migrated
 
     settings = _settings(args)
-    with open_backend(settings.clickhouse, settings.database) as backend:
+    with open_backend(settings.clickhouse, settings.database, read_only=True) as backend:
         db = backend.database
-        apply_migrations(backend, db)  # data written by an older version gets the views
+        require_migrated(backend, db)  # readers need no DDL: the pipeline's user migrates
         clock = stream_clock(backend, db)
         brands = brand_report(backend, db)
         leaders = leaderboard_report(backend, db)
@@ -132,6 +215,12 @@ def cmd_worker(args) -> int:
     settings = _settings(args)
     if not settings.broker:
         raise SystemExit("cluetrain: error: the worker needs --broker or CLUETRAIN_BROKER (start one with `cluetrain broker`)")
+    if args.dashboard:  # this process owns the embedded store: it serves it too
+        from cluetrain.web.server import Endpoints
+
+        with Endpoints(settings, _address(args)) as endpoints:
+            print(endpoints.describe(), flush=True)
+            return run_worker(settings)
     return run_worker(settings)
 
 

@@ -11,6 +11,7 @@ import sys
 from cluetrain.cli.commands import (
     cmd_alerts,
     cmd_broker,
+    cmd_dashboard,
     cmd_generate,
     cmd_import_twcs,
     cmd_ingest,
@@ -30,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cluetrain", description="Does a brand really answer its customers?")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def serving(sp, flag: str | None):
+        if flag:
+            sp.add_argument(flag, action="store_true",
+                            help="also serve the dashboard and, for the embedded store, the read-only SQL endpoint")
+        sp.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+        sp.add_argument("--port", type=int, default=8080, help="dashboard port (default 8080)")
+        sp.add_argument("--sql-port", type=int, default=8123,
+                        help="port of the read-only ClickHouse HTTP interface of the embedded store (default 8123)")
+
     def common(sp, broker=True, clickhouse=True):
         if clickhouse:
             sp.add_argument("--clickhouse", help="directory (embedded chdb) or clickhouse://user:pass@host:port/db")
@@ -43,13 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="time: replay in event-time order (default); file: in the file's order")
     sp.add_argument("--speed", type=float, default=0.0, help="event time / wall time; 0 = as fast as possible")
     common(sp)
+    serving(sp, "--dashboard")
     sp.set_defaults(func=cmd_run)
 
-    sp = sub.add_parser("query", help="run SQL on the results")
-    sp.add_argument("sql")
-    sp.add_argument("--format", choices=("JSONEachRow", "table"), default="table")
+    sp = sub.add_parser("query", help="run SQL on the results (read-only unless --write)")
+    sp.add_argument("sql", help="unqualified table and view names are those of the configured database")
+    sp.add_argument("--format", choices=("table", "csv", "tsv", "JSONEachRow", "Parquet"),
+                    help="table (default), csv and tsv (with a header line), JSONEachRow, Parquet; "
+                         "or end the SQL with a FORMAT clause")
+    sp.add_argument("--write", action="store_true", help="allow statements that change data or schema")
     common(sp, broker=False)
     sp.set_defaults(func=cmd_query)
+
+    sp = sub.add_parser("dashboard", help="serve the live dashboard (and the embedded store's read-only SQL endpoint)")
+    common(sp, broker=False)
+    serving(sp, None)
+    sp.set_defaults(func=cmd_dashboard)
 
     sp = sub.add_parser("report", help="per-brand summary")
     common(sp, broker=False)
@@ -73,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("worker", help="run a worker in the foreground (CLUETRAIN_ENGINE: bulk or faust)")
     common(sp)
+    serving(sp, "--dashboard")
     sp.set_defaults(func=cmd_worker)
 
     sp = sub.add_parser("replay", help="produce a file to the input topics of a running broker")

@@ -151,6 +151,13 @@ class Settings:
     webhook_max_attempts: int = setting(
         6, POSITIVE_INT, "Attempts of a webhook delivery (retries with back-off) before it goes to dead letters.")
     webhook_timeout_s: float = setting(5.0, POSITIVE, "Timeout of one webhook request, seconds.")
+    sql_user: str = setting(
+        "default", Text(), "User of the embedded store's read-only SQL endpoint (`cluetrain dashboard`, "
+        "`cluetrain run --dashboard`), for BI tools and ClickHouse drivers.")
+    sql_password: str = setting(
+        "", Text(), "Its password; empty: no password, allowed only on a loopback --host.", secret=True)
+    sql_password_file: str = setting(
+        "", Text(), "A file whose first line is that password (wins over CLUETRAIN_SQL_PASSWORD).")
     live_accounts: str = setting(
         "", Text(), "TOML file of the brands' Bluesky and Mastodon accounts and their employees' "
         "(`cluetrain ingest --source`; README.md, Live sources).")
