@@ -13,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from cluetrain.codec.framing import clip_one_line
+from cluetrain.domain.events import MAX_MS, MIN_MS, BadEvent
+
 CLOCK = "cluetrain-clock"
 TICK = "cluetrain-tick"
 FINAL = "cluetrain-final"
 CONTENT_TYPE = "content-type"
 JSON = "application/json"
+_OURS = frozenset({CLOCK, TICK, FINAL, CONTENT_TYPE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,28 +36,40 @@ class RawRecord:
 
 
 def header_values(headers: tuple[tuple[str, bytes], ...]) -> tuple[int | None, bool, bool, str | None]:
-    """(clock_ms, is_tick, is_final, content_type) of a record's headers, in one pass:
-    the clock and content type of the first header of each name (None if absent or, for
-    the clock, not an integer); tick and final: whether such a header is there."""
+    """(clock_ms, is_tick, is_final, content_type) of a record's headers, in one pass, or
+    BadEvent saying why they cannot be trusted: a header of ours given twice (which one
+    would the source have meant?), or a clock that is not epoch milliseconds in
+    1970..2100. Absent: clock and content type None, tick and final False. Other
+    headers are ignored."""
     clock = content_type = None
     tick = final = False
-    seen_clock = seen_type = False
+    seen: set[str] = set()
     for key, value in headers:
+        if key not in _OURS:
+            continue
+        if key in seen:
+            raise BadEvent(f"header {key} given more than once")
+        seen.add(key)
         if key == CLOCK:
-            if not seen_clock:
-                seen_clock = True
-                try:
-                    clock = int(value)
-                except ValueError:
-                    clock = None
+            clock = _clock_ms(value)
         elif key == TICK:
             tick = True
         elif key == FINAL:
             final = True
-        elif key == CONTENT_TYPE and not seen_type:
-            seen_type = True
+        else:
             content_type = value.decode("ascii", "replace")
     return clock, tick, final, content_type
+
+
+def _clock_ms(value: bytes) -> int:
+    text = value.decode("ascii", "replace")
+    # ASCII digits only: int() would take '+1', ' 1', '1_000' and other scripts' digits
+    if not (text.isdigit() and text.isascii() and len(text) <= 13):
+        raise BadEvent(f"header {CLOCK}: not epoch milliseconds: {clip_one_line(repr(text), 64)}")
+    ms = int(text)
+    if not MIN_MS <= ms < MAX_MS:
+        raise BadEvent(f"header {CLOCK}: {ms} is out of range (1970..2100)")
+    return ms
 
 
 def event_headers(clock_ms: int | None, *, raw_json: bool = False) -> list[tuple[str, bytes]]:

@@ -6,6 +6,7 @@ fired_at, resolved_at). Every failure, encoding or decoding, raises CodecError.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -25,7 +26,7 @@ class CodecError(ValueError):
 
 # The keyword arguments of encode_dead_letter, in their order.
 _DEAD_LETTER_FIELDS = ("received_at", "reason", "payload", "source", "source_topic",
-                       "source_partition", "source_offset", "content_type")
+                       "source_partition", "source_offset", "content_type", "payload_size", "payload_sha256")
 
 
 def encode_dead_letter(
@@ -40,17 +41,22 @@ def encode_dead_letter(
     source_partition: int | None = None,
     source_offset: int | None = None,
     content_type: str | None = None,
+    payload_size: int | None = None,
+    payload_sha256: str | None = None,
 ) -> bytes:
     """A dead letter -> single-object Avro (schemas/dead_letter.avsc).
 
     Give the fields as keywords, or an object having them as attributes (e.g.
     domain.results.DeadLetter: received_at_ms is accepted for received_at); keywords win.
     received_at: epoch ms (required), reason and payload required. source defaults to
-    '<topic>/<partition>@<offset>'. The reason is made one line (at most 500
-    characters). Raises CodecError.
+    '<topic>/<partition>@<offset>'. payload_size and payload_sha256 describe the input
+    as received; they default to those of `payload` (given whole). The reason is made
+    one line (at most 500 characters). The record is as large as the payload given:
+    domain.results.DeadLetter.of caps it. Raises CodecError.
     """
     given = dict(zip(_DEAD_LETTER_FIELDS, (received_at, reason, payload, source, source_topic,
-                                           source_partition, source_offset, content_type)))
+                                           source_partition, source_offset, content_type, payload_size,
+                                           payload_sha256)))
     f = _with_attributes_of(dead_letter, given) if dead_letter is not None else given
     missing = [n for n in ("received_at", "reason", "payload") if f[n] is None]
     if missing:
@@ -62,6 +68,9 @@ def encode_dead_letter(
         source = f"{f['source_topic']}/{f['source_partition']}@{f['source_offset']}"
     if isinstance(content_type, (bytes, bytearray)):
         content_type = bytes(content_type).decode("ascii", "replace")
+    payload = bytes(f["payload"])
+    size = len(payload) if f["payload_size"] is None else f["payload_size"]
+    digest = hashlib.sha256(payload).hexdigest() if f["payload_sha256"] is None else f["payload_sha256"]
     return _encode("dead_letter", {
         "received_at": _ms("received_at", f["received_at"]),
         "source": source,
@@ -69,8 +78,10 @@ def encode_dead_letter(
         "source_partition": f["source_partition"],
         "source_offset": f["source_offset"],
         "reason": clip_one_line(f["reason"]),
-        "payload": bytes(f["payload"]),
+        "payload": payload,
         "content_type": content_type,
+        "payload_size": size,
+        "payload_sha256": digest,
     })
 
 

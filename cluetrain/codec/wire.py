@@ -34,7 +34,7 @@ from cluetrain.codec.outputs import (
     encode_alert,
     encode_dead_letter,
 )
-from cluetrain.domain.events import BadEvent, Event, validate_record
+from cluetrain.domain.events import BadEvent, Event, format_rfc3339, validate_record
 
 __all__ = [
     "AVRO", "JSON", "PAYLOAD_SLACK", "CodecError", "payload_cap", "encode_event", "decode_event",
@@ -86,13 +86,15 @@ def decode_event(
     clock_ms: int | None,
     max_future_s: int,
     max_text_bytes: int,
+    max_past_s: int = 0,
 ) -> Event:
     """Bytes consumed from the `mentions` (topic_kind="mention") or `replies`
     (topic_kind="reply") topic -> a valid Event, or BadEvent(reason).
 
     content_type None or "avro/binary": single-object Avro; "application/json": one
-    raw JSON object (a line the replayer could not validate). clock_ms is the source's
-    event-time clock (events more than max_future_s after it are rejected).
+    raw JSON object (a line the replayer could not validate). clock_ms is the stream
+    clock: events more than max_future_s after it, or more than max_past_s before it
+    (0: no bound), are rejected.
     """
     if topic_kind not in _EVENT_SCHEMAS:
         raise ValueError(f"topic_kind must be 'mention' or 'reply', got {topic_kind!r}")
@@ -111,13 +113,17 @@ def decode_event(
         record = _read_json(bytes(payload))
     else:
         raise BadEvent(f"unsupported content-type: {clip_one_line(content_type, 64)!r}")
-    return validate_record(
+    event = validate_record(
         record,
         clock_ms=clock_ms,
         max_future_s=max_future_s,
         max_text_bytes=max_text_bytes,
         expected_kind=topic_kind,
     )
+    if max_past_s and clock_ms is not None and event.created_at_ms < clock_ms - max_past_s * 1000:
+        raise BadEvent(f"created_at {format_rfc3339(event.created_at_ms)} is more than {max_past_s} s "
+                       f"before the stream clock {format_rfc3339(clock_ms)}")
+    return event
 
 
 def _content_type(value: str | bytes | None) -> str:

@@ -223,8 +223,8 @@ def _check_unicode(name: str, value: str) -> None:
             raise BadEvent(f"field {name}: not valid Unicode ({exc.reason} at character {exc.start})") from None
 
 
-_MIN_MS = 0  # 1970-01-01: DateTime in ClickHouse starts there
-_MAX_MS = 4_102_444_800_000  # 2100-01-01: beyond ClickHouse DateTime's range
+MIN_MS = 0  # 1970-01-01: DateTime in ClickHouse starts there (created_at and clock headers)
+MAX_MS = 4_102_444_800_000  # 2100-01-01: beyond ClickHouse DateTime's range
 
 
 def _created_at_ms(value: object) -> int:
@@ -239,6 +239,6 @@ def _created_at_ms(value: object) -> int:
             raise BadEvent(f"field created_at: {exc}") from None
     else:
         raise BadEvent(f"field created_at: expected RFC 3339 string, got {type(value).__name__}")
-    if not _MIN_MS <= ms < _MAX_MS:
+    if not MIN_MS <= ms < MAX_MS:
         raise BadEvent(f"field created_at: out of range (1970..2100): {value!r}")
     return ms

@@ -86,12 +86,19 @@ class PartitionState:
 
     # -- clock -------------------------------------------------------------
     def observe_clock(self, topic: str, clock_ms: int | None, *, final: bool = False) -> None:
+        """The clock of a *valid* record of `topic` (processing/decode.py rejects the
+        rest first): a rejected record must never move a watermark."""
         if clock_ms is not None and clock_ms > self.clocks.get(topic, -1):
             self.clocks[topic] = clock_ms
             self.meta_dirty = True
         if final and topic not in self.finals:
             self.finals.add(topic)
             self.meta_dirty = True
+
+    def stream_clock_ms(self) -> int | None:
+        """The partition's latest clock over its topics: what a record without a clock
+        header is judged against (too far in the future or the past, late)."""
+        return max(self.clocks.values(), default=None)
 
     @property
     def final(self) -> bool:

@@ -8,6 +8,7 @@ anything else is the sinks' and codecs' business, not the domain's.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -28,13 +29,29 @@ class ScoredEvent(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """Input that could not be used, with the reason and where it came from."""
+    """Input that could not be used, with the reason and where it came from.
+
+    `payload` is the input's first bytes only when it was larger than the cap it was
+    built with (DeadLetter.of): payload_size and payload_sha256 always describe the
+    input as received, so a truncated payload is told apart and can be matched.
+    """
     received_at_ms: int
     source_topic: str
     source_partition: int
     source_offset: int  # -1: the input never had a position in a topic
     reason: str
     payload: bytes
+    payload_size: int
+    payload_sha256: str  # hex
+
+    @classmethod
+    def of(cls, received_at_ms: int, source_topic: str, source_partition: int, source_offset: int, reason: str,
+           payload: bytes, *, max_payload_bytes: int | None = None) -> "DeadLetter":
+        """A dead letter of `payload`, kept whole or cut to `max_payload_bytes`."""
+        payload = bytes(payload)
+        kept = payload if max_payload_bytes is None else payload[:max_payload_bytes]
+        return cls(received_at_ms, source_topic, source_partition, source_offset, reason, kept, len(payload),
+                   hashlib.sha256(payload).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from cluetrain.text import language, sentiment, voice
 from cluetrain.domain.partition import PartitionState
 from cluetrain.domain.results import Alert, DeadLetter, ScoredEvent, TurnSnapshot, WindowSnapshot
 from cluetrain.processing.decode import IngestProcessor
-from cluetrain.codec.headers import RawRecord, header_values
+from cluetrain.codec.headers import RawRecord
 
 # (meta, conversation records) persisted for one partition
 StateLoader = Callable[[int], tuple[dict | None, list[dict]]]
@@ -105,14 +105,9 @@ class PipelineProcessor:
         out = BatchOutput()
         records = self.admit(records, out)
         partitions = self.partitions  # admit() made the state of every admitted record
-        touched: set[int] = set()
-        heads = []
-        for record in records:  # clocks first: ticks and events alike
-            head = header_values(record.headers)  # (clock_ms, is_tick, is_final, content_type)
-            heads.append(head)
-            partitions[record.partition].observe_clock(record.topic, head[0], final=head[2])
-            touched.add(record.partition)
-        batch = self.ingest.decode(records, now_ms, heads)
+        touched = {record.partition for record in records}
+        # valid records only move the clocks; the watermark moves once, after the batch
+        batch = self.ingest.decode(records, now_ms, partitions)
         detect, score_of, keys_of = language.detect, sentiment.score, voice.template_keys
         scored, processed = out.events, 0
         for (record, event), clock_ms in zip(batch.events, batch.clocks):

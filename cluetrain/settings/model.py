@@ -32,6 +32,9 @@ NOT_SETTINGS = {
 POSITIVE_INT = Number(int)
 POSITIVE = Number(float)
 FRACTION = Number(float, high=1)  # (0, 1]
+# Under the 4 MiB message.max.bytes of the worker's producer (kafka/config.py), with room
+# for the dead letter's other fields.
+DEAD_LETTER_PAYLOAD_LIMIT = 3 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,14 @@ class Settings:
     max_text_bytes: int = setting(100_000, POSITIVE_INT, "Texts larger than this (UTF-8 bytes) go to dead letters.")
     max_future_s: int = setting(86_400, POSITIVE_INT,
                                 "Events dated more than this after the stream clock go to dead letters.")
+    max_past_s: int = setting(
+        30 * 86_400, Number(int, low_allowed=True),
+        "Events dated more than this before the stream clock go to dead letters (0 = off): a month of "
+        "backfill passes, a zero or 1971 timestamp does not.")
+    dead_letter_payload_bytes: int = setting(
+        256 * 1024, Number(int, high=DEAD_LETTER_PAYLOAD_LIMIT),
+        "Dead letters keep at most this many bytes of a payload (with its full size and sha256), "
+        "so that every dead letter fits on its topic.")
     sink_batch_size: int = setting(5000, POSITIVE_INT, "Largest batch of input records a worker processes and writes to ClickHouse at once.")
     sink_flush_interval_s: float = setting(1.0, POSITIVE, "Faust engine: longest wait for a batch to fill, seconds (the bulk engine waits at most 0.2 s).")
     sink_retries: int = setting(5, POSITIVE_INT, "Attempts of a failing ClickHouse write before the worker stops.")

@@ -73,15 +73,17 @@ def event_row(scored: ScoredEvent, ingested_at: datetime | None = None) -> tuple
 DEAD_LETTERS = TableSpec("dead_letters", (
     "received_at", "source", "reason", "payload_base64",
     "source_topic", "source_partition", "source_offset", "dead_letter_id",
+    "payload_size", "payload_sha256",  # of the payload as received (payload_base64 may be cut: migration 0007)
 ), ("dead_letter_id",), None)
 
 
 def dead_letter_id(dl: DeadLetter) -> str:
     """Deterministic id: `topic/partition@offset` when the record has an offset (so a
-    re-delivery replaces itself), else a digest of topic, payload and reason."""
+    re-delivery replaces itself), else a digest of topic, reason and the payload's
+    sha256 (of the whole payload, which the dead letter may hold only the start of)."""
     if dl.source_offset >= 0:
         return f"{dl.source_topic}/{dl.source_partition}@{dl.source_offset}"
-    digest = hashlib.sha256(dl.source_topic.encode() + b"\0" + dl.reason.encode() + b"\0" + dl.payload).hexdigest()
+    digest = hashlib.sha256(f"{dl.source_topic}\0{dl.reason}\0{dl.payload_sha256}".encode()).hexdigest()
     return f"{dl.source_topic}@sha256:{digest[:32]}"
 
 
@@ -89,7 +91,7 @@ def dead_letter_row(dl: DeadLetter) -> tuple:
     return (
         utc_from_ms(dl.received_at_ms), f"{dl.source_topic}/{dl.source_partition}@{dl.source_offset}", dl.reason,
         base64.b64encode(dl.payload).decode("ascii"), dl.source_topic, int(dl.source_partition),
-        int(dl.source_offset), dead_letter_id(dl),
+        int(dl.source_offset), dead_letter_id(dl), int(dl.payload_size), dl.payload_sha256,
     )
 
 

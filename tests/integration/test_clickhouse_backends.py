@@ -140,10 +140,11 @@ def test_dead_letters_redelivery_is_idempotent(backend):
     kwargs = dict(source_topic="mentions", source_partition=2, source_offset=1234,
                   reason="missing field: text", payload=b"\xff\x00{not json")
     for received_at_ms in (1_700_000_000_000, 1_700_000_060_000):
-        row = dead_letter_row(DeadLetter(received_at_ms=received_at_ms, **kwargs))
+        row = dead_letter_row(DeadLetter.of(received_at_ms, **kwargs))
         backend.insert("dead_letters", TABLE_COLUMNS["dead_letters"], [row])
-    _, rows = backend.query(f"SELECT source, reason, payload_base64, source_offset FROM {backend.database}.dead_letters FINAL")
-    assert rows == [("mentions/2@1234", "missing field: text", "/wB7bm90IGpzb24=", 1234)]
+    _, rows = backend.query(f"SELECT source, reason, payload_base64, source_offset, payload_size "
+                            f"FROM {backend.database}.dead_letters FINAL")
+    assert rows == [("mentions/2@1234", "missing field: text", "/wB7bm90IGpzb24=", 1234, 11)]
 
 
 def test_errors_are_clickhouse_errors(backend):

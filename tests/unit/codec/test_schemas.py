@@ -43,7 +43,7 @@ SAMPLES = {
     "dead_letter": {
         "received_at": T0, "source": "mentions/2@17", "source_topic": "mentions", "source_partition": 2,
         "source_offset": 17, "reason": "missing field: created_at", "payload": b"\xc3\x01\x00garbage",
-        "content_type": None,
+        "content_type": None, "payload_size": 10, "payload_sha256": "ab" * 32,
     },
     "alert": {
         "alert_id": "m1:0", "kind": "ignored_conversation", "brand": "acme", "conversation_id": "m1",

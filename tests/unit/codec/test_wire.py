@@ -1,6 +1,7 @@
 """cluetrain.codec.wire: round trips, the malformed-input table, a mutation fuzz."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -253,7 +254,8 @@ def test_dead_letter_round_trip():
     assert out == {
         "received_at": 1_704_067_200_123, "source": "mentions/3@1234567890123", "source_topic": "mentions",
         "source_partition": 3, "source_offset": 1_234_567_890_123, "reason": "undecodable Avro: truncated",
-        "payload": raw, "content_type": "avro/binary",
+        "payload": raw, "content_type": "avro/binary", "payload_size": len(raw),
+        "payload_sha256": hashlib.sha256(raw).hexdigest(),
     }
     assert codec.encode_dead_letter(**out) == data
 
@@ -272,19 +274,23 @@ def test_dead_letter_from_an_object():
     from dataclasses import dataclass
 
     @dataclass
-    class DeadLetter:  # the shape of cluetrain.processing.decode.DeadLetter
+    class DeadLetter:  # the shape of cluetrain.domain.results.DeadLetter
         received_at_ms: int
         source_topic: str
         source_partition: int
         source_offset: int
         reason: str
         payload: bytes
+        payload_size: int
+        payload_sha256: str
 
-    dl = DeadLetter(1_704_067_200_000, "replies", 1, 99, "reply without in_reply_to", b'{"kind":"reply"}')
+    dl = DeadLetter(1_704_067_200_000, "replies", 1, 99, "reply without in_reply_to", b'{"kind":"reply"}',
+                    4_000_000, "ab" * 32)  # the start of a larger payload
     out = codec.decode_dead_letter(codec.encode_dead_letter(dl))
     assert out == {"received_at": 1_704_067_200_000, "source": "replies/1@99", "source_topic": "replies",
                    "source_partition": 1, "source_offset": 99, "reason": "reply without in_reply_to",
-                   "payload": b'{"kind":"reply"}', "content_type": None}
+                   "payload": b'{"kind":"reply"}', "content_type": None, "payload_size": 4_000_000,
+                   "payload_sha256": "ab" * 32}
     out = codec.decode_dead_letter(codec.encode_dead_letter(dl, content_type=b"application/json", source="x"))
     assert out["content_type"] == "application/json" and out["source"] == "x"
 

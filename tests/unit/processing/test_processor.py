@@ -14,7 +14,6 @@ from cluetrain.settings import Settings
 from cluetrain.sources.generate import generate
 from cluetrain.processing import processor as pipeline
 from cluetrain.text import language, sentiment, voice
-from cluetrain.codec.headers import CLOCK, CONTENT_TYPE, FINAL, TICK, header_values
 from tests.support.paths import DATA
 from tests.support.pipeline_driver import replay_to_memory
 
@@ -88,23 +87,6 @@ def test_language_cache_keys_on_the_backend(monkeypatch):
     assert language.detect(text) == language._detect(text)  # not the cld2 answer from the cache
     monkeypatch.undo()
     assert language.detect(text) == with_cld2
-
-
-@pytest.mark.parametrize("headers, expected", [  # (clock_ms, is_tick, is_final, content_type)
-    ((), (None, False, False, None)),
-    (((CLOCK, b"123"),), (123, False, False, None)),
-    (((CLOCK, b"12x"),), (None, False, False, None)),  # not an integer: no clock
-    (((CLOCK, b"5"), (CLOCK, b"9")), (5, False, False, None)),  # the first header of a name counts
-    (((CLOCK, b"12x"), (CLOCK, b"9")), (None, False, False, None)),  # even when it is not an integer
-    (((CLOCK, b"7"), (TICK, b"1"), (FINAL, b"1")), (7, True, True, None)),
-    (((TICK, b""),), (None, True, False, None)),  # a tick header counts whatever its value
-    (((CONTENT_TYPE, b"application/json"), (CONTENT_TYPE, b"avro/binary"), (CLOCK, b" 42 ")),
-     (42, False, False, "application/json")),
-    (((CONTENT_TYPE, b"\xff\xfe"),), (None, False, False, "\ufffd\ufffd")),  # undecodable: replaced
-    ((("other", b"x"), (CLOCK, b"-3")), (-3, False, False, None)),
-])
-def test_header_values(headers, expected):
-    assert header_values(headers) == expected
 
 
 def _outputs(settings, batches, cached: bool):

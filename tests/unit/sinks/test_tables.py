@@ -1,6 +1,8 @@
 """Row specs: domain values -> ClickHouse rows, one builder per table, in the spec's column order."""
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime, timezone
 
 from cluetrain.domain.events import Event
@@ -40,19 +42,35 @@ def test_event_row_matches_columns():
     assert TABLE_COLUMNS["mentions"] == TABLE_COLUMNS["replies"]
 
 
+def dead_letter_values(dl: DeadLetter) -> dict:
+    return dict(zip(TABLE_COLUMNS["dead_letters"], dead_letter_row(dl), strict=True))
+
+
 def test_dead_letter_row_is_deterministic():
-    dl = DeadLetter(1_700_000_000_000, "mentions", 2, 1234, "missing field: text", b"\xff{bad")
-    again = DeadLetter(1_700_009_999_000, "mentions", 2, 1234, "missing field: text", b"\xff{bad")
-    values = dict(zip(TABLE_COLUMNS["dead_letters"], dead_letter_row(dl), strict=True))
+    dl = DeadLetter.of(1_700_000_000_000, "mentions", 2, 1234, "missing field: text", b"\xff{bad")
+    again = DeadLetter.of(1_700_009_999_000, "mentions", 2, 1234, "missing field: text", b"\xff{bad")
+    values = dead_letter_values(dl)
     assert values["received_at"] == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     assert values["source"] == "mentions/2@1234"
-    assert values["dead_letter_id"] == "mentions/2@1234" == dead_letter_row(again)[-1]
+    assert values["dead_letter_id"] == "mentions/2@1234" == dead_letter_values(again)["dead_letter_id"]
     assert values["payload_base64"] == "/3tiYWQ="
-    no_offset = DeadLetter(1, "mentions", -1, -1, "bad", b"x")
-    a = dead_letter_row(no_offset)[-1]
-    b = dead_letter_row(DeadLetter(2_000, "mentions", -1, -1, "bad", b"x"))[-1]
-    c = dead_letter_row(DeadLetter(2_000, "mentions", -1, -1, "bad", b"other"))[-1]
+    assert values["payload_size"] == 5 and values["payload_sha256"] == hashlib.sha256(b"\xff{bad").hexdigest()
+
+    def no_offset_id(received_at_ms, payload, cap=None):
+        dl = DeadLetter.of(received_at_ms, "mentions", -1, -1, "bad", payload, max_payload_bytes=cap)
+        return dead_letter_values(dl)["dead_letter_id"]
+
+    a, b, c = no_offset_id(1, b"x"), no_offset_id(2_000, b"x"), no_offset_id(2_000, b"other")
     assert a == b != c and a.startswith("mentions@sha256:")
+    # payloads cut to the same start stay apart: the id hashes the whole payload
+    assert no_offset_id(1, b"x" * 10 + b"1", cap=4) != no_offset_id(1, b"x" * 10 + b"2", cap=4)
+
+
+def test_a_dead_letter_over_the_cap_keeps_its_start_with_the_size_and_sha256_of_the_whole():
+    payload = bytes(range(256)) * 40
+    values = dead_letter_values(DeadLetter.of(0, "replies", 1, 7, "too large", payload, max_payload_bytes=1000))
+    assert base64.b64decode(values["payload_base64"]) == payload[:1000]
+    assert (values["payload_size"], values["payload_sha256"]) == (10_240, hashlib.sha256(payload).hexdigest())
 
 
 def turn(**changes) -> TurnSnapshot:
@@ -101,7 +119,7 @@ def test_window_rows_per_table_and_side():
 
 def test_rows_of_a_batch_route_each_value_to_its_table():
     batch = BatchOutput(events=[scored(), scored(sample_event(kind="mention", in_reply_to=None, event_id="m1"))],
-                        dead_letters=[DeadLetter(0, "replies", 0, 5, "bad", b"")], turns=[turn()],
+                        dead_letters=[DeadLetter.of(0, "replies", 0, 5, "bad", b"")], turns=[turn()],
                         windows=[WindowSnapshot("acme", 0, {"answered": 1}, False, 3)])
     rows = rows_of(batch)
     assert {t: len(r) for t, r in rows.items()} == {
