@@ -12,8 +12,6 @@ from typing import Sequence
 
 from cluetrain.sinks.backends import check_identifier
 
-LEADERBOARD_LIMIT = 15
-
 # ------------------------------------------------------------------ per brand
 
 BRAND_COLUMNS = ["brand", "messages_in", "brand_replies", "employees", "turns", "sla_compliance",
@@ -39,31 +37,6 @@ def brand_report(backend, database: str) -> tuple[list[str], list[tuple]]:
     answered, turns, SLA compliance, answered late, breached, median first-reply latency."""
     _, rows = backend.query(BRAND_SQL.format(db=check_identifier(database)))
     return list(BRAND_COLUMNS), brand_rows(rows)
-
-
-# ---------------------------------------------------------------- leaderboard
-
-LEADERBOARD_COLUMNS = ["responder", "role", "brand", "answers", "within_sla_share", "p50_latency", "p90_latency"]
-
-LEADERBOARD_SQL = """
-SELECT responder_id, responder_role, brand, answers, within_sla_share, latency_p50_s, latency_p90_s
-FROM {db}.v_responder_leaderboard
-ORDER BY answers DESC, within_sla_share DESC, latency_p50_s, brand, responder_id
-LIMIT {limit}
-"""
-
-
-def leaderboard_rows(rows: Sequence[Sequence]) -> list[tuple]:
-    """Rows of LEADERBOARD_SQL -> display rows (LEADERBOARD_COLUMNS)."""
-    return [(responder, role, brand, answers, format_percent(share), format_duration(p50), format_duration(p90))
-            for responder, role, brand, answers, share, p50, p90 in rows]
-
-
-def leaderboard_report(backend, database: str, limit: int = LEADERBOARD_LIMIT) -> tuple[list[str], list[tuple]]:
-    """Who answers: the responders (brand accounts and employees) with the most answers."""
-    sql = LEADERBOARD_SQL.format(db=check_identifier(database), limit=int(limit))
-    _, rows = backend.query(sql)
-    return list(LEADERBOARD_COLUMNS), leaderboard_rows(rows)
 
 
 # ----------------------------------------------------------- follower brackets
@@ -106,13 +79,6 @@ def bracket_report(backend, database: str) -> tuple[list[str], list[tuple]]:
 
 
 # ------------------------------------------------------------------ the rest
-
-def stream_clock(backend, database: str):
-    """The stream's event-time clock the rolling figures use (the latest minute
-    window, an aware UTC datetime), or None when nothing is stored yet."""
-    _, rows = backend.query(f"SELECT latest_window FROM {check_identifier(database)}.v_brand_rolling LIMIT 1")
-    return rows[0][0] if rows else None
-
 
 def dead_letter_count(backend, database: str) -> int:
     _, rows = backend.query(f"SELECT count() FROM {check_identifier(database)}.dead_letters FINAL")

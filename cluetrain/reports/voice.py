@@ -16,8 +16,9 @@ VOICE_LIMIT = 10
 
 # ----------------------------------------------------------- sentiment recovery
 
-RECOVERY_COLUMNS = ["brand", "negative_followed", "recovered", "recovery_rate", "by_account",
-                    "by_employees", "soured", "souring_rate"]
+# short names: the report fits a 100-column terminal (the section's title explains them)
+RECOVERY_COLUMNS = ["brand", "neg_followed", "recovered", "recovery", "by_account",
+                    "by_employees", "soured", "souring"]
 
 RECOVERY_SQL = """
 SELECT brand, negative_with_next, recovered, nonnegative_with_next, soured

@@ -1,7 +1,6 @@
 """The pure formatting of `cluetrain run` / `cluetrain report` (no ClickHouse)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
 
@@ -9,13 +8,11 @@ from cluetrain.reports import brand as report
 from cluetrain.reports.brand import (
     BRACKET_COLUMNS,
     BRAND_COLUMNS,
-    LEADERBOARD_COLUMNS,
     bracket_rows,
     brand_rows,
     format_duration,
     format_percent,
     format_table,
-    leaderboard_rows,
 )
 
 
@@ -48,12 +45,6 @@ def test_brand_rows_format_ratios_and_latencies():
         ("mute", 0, 1, 0, 0, "-", 0, 0, "-"),
     ]
     assert len(BRAND_COLUMNS) == len(brand_rows(rows)[0])
-
-
-def test_leaderboard_rows():
-    rows = [("acme/Ann", "employee", "acme", 3, 2 / 3, 45, 7200)]
-    assert leaderboard_rows(rows) == [("acme/Ann", "employee", "acme", 3, "66.7%", "45s", "2h00m")]
-    assert len(LEADERBOARD_COLUMNS) == 7
 
 
 def test_bracket_rows_order_busiest_brand_first_unknown_last_brand_named_once():
@@ -110,14 +101,8 @@ def test_reports_read_the_views_of_the_given_database():
     assert report.brand_report(backend, "mydb") == (BRAND_COLUMNS, [("acme", 12, 8, 2, 8, "50.0%", 1, 2, "1m00s")])
     assert "FROM mydb.v_brand_overview" in backend.sql[-1]
     backend.rows = []
-    report.leaderboard_report(backend, "mydb", limit=3)
-    assert "FROM mydb.v_responder_leaderboard" in backend.sql[-1] and "LIMIT 3" in backend.sql[-1]
     assert report.bracket_report(backend, "mydb") == (BRACKET_COLUMNS, [])
     assert "FROM mydb.v_follower_brackets" in backend.sql[-1]
-    assert report.stream_clock(backend, "mydb") is None
-    clock = datetime(2017, 11, 1, 12, tzinfo=timezone.utc)
-    backend.rows = [(clock,)]
-    assert report.stream_clock(backend, "mydb") == clock
 
 
 def test_reports_refuse_a_bad_database_name():
