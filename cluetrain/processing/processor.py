@@ -135,9 +135,9 @@ def set_text_caches(enabled: bool) -> None:
     """Per-text caches (language, sentiment, template keys) on or off: the same results
     either way, this is for benches and tests."""
     for module in (language, sentiment, voice):
-        module.set_caching(enabled)
+        module.CACHES.set_enabled(enabled)
 
 
 def clear_text_caches() -> None:
     for module in (language, sentiment, voice):
-        module.clear_caches()
+        module.CACHES.clear()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from cluetrain.text.caching import TextCaches
+
 try:  # optional at import time: the stop words alone still give en/fr/und
     import pycld2
 except ImportError:  # pragma: no cover - exercised only where pycld2 is absent
@@ -67,30 +69,13 @@ def _cld2(text: str) -> tuple[str, bool]:
 
 
 _MEMO_MAX_CHARS = 280  # texts up to this length are cached (tweets; "thanks" and co. repeat)
-_caching = True  # off: every text detected from scratch (same answers: for benches and tests)
 
 
 def detect(text: str) -> str:
     """ISO 639-1 code of `text`'s language, or "und" when there is no evidence."""
-    if _caching and len(text) <= _MEMO_MAX_CHARS:
+    if CACHES.enabled and len(text) <= _MEMO_MAX_CHARS:
         return _detect_memo(text, pycld2)  # the backend in the key: tests swap it
     return _detect(text)
-
-
-def set_caching(enabled: bool) -> None:
-    """Cache on or off, emptied (same answers either way: for benches and tests)."""
-    global _caching
-    _caching = bool(enabled)
-    clear_caches()
-
-
-def clear_caches() -> None:
-    _detect_memo.cache_clear()
-
-
-def cache_info() -> tuple:
-    """functools' CacheInfo of each cache of this module (bounded: see _detect_memo)."""
-    return (_detect_memo.cache_info(),)
 
 
 def _detect(text: str) -> str:
@@ -115,3 +100,6 @@ def _detect(text: str) -> str:
 @lru_cache(maxsize=16384)
 def _detect_memo(text: str, backend) -> str:
     return _detect(text)
+
+
+CACHES = TextCaches(_detect_memo)

@@ -27,6 +27,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from cluetrain.text.caching import TextCaches
 from cluetrain.domain.polarity import polarity  # noqa: F401 - callers classify the scores of score()
 from cluetrain.text.sentiment_fr import (FR_NEG_AFTER, FR_SUBJECTS, but_check, fr_negation_check, unaccent,
                                          vader_but_check)
@@ -35,7 +36,6 @@ SUPPORTED = ("en", "fr")
 MAX_CHARS = 5000          # longer texts are scored on their first MAX_CHARS characters
 _CACHE_MAX_CHARS = 280    # texts up to this length go through a small LRU cache
 _MEMO_SIZE = 16384        # per analyzer: normalised texts -> score (templated replies repeat)
-_caching = True           # off: every text scored from scratch (bench, tests)
 DATA = Path(__file__).with_name("data")
 
 UNSCORED: Counter = Counter()  # texts scored neutral because their language has no analyzer
@@ -142,7 +142,7 @@ class Analyzer:
 
     def score(self, text: str) -> float:
         text, extra = self._prepared(text)
-        if _caching and len(text) <= _CACHE_MAX_CHARS:  # texts differing by handles/links meet here
+        if CACHES.enabled and len(text) <= _CACHE_MAX_CHARS:  # texts differing by handles/links meet here
             return _memo_score(self, text, tuple(extra))
         return self._scored(text, extra)["compound"]
 
@@ -279,23 +279,9 @@ def score(text: str, lang: str) -> float:
     if lang not in SUPPORTED:
         UNSCORED[lang or "und"] += 1
         return 0.0
-    if _caching and len(text) <= _CACHE_MAX_CHARS:
+    if CACHES.enabled and len(text) <= _CACHE_MAX_CHARS:
         return _cached(text, lang)
     return analyzer(lang).score(text)
 
 
-def set_caching(enabled: bool) -> None:
-    """Score caches on or off, emptied (same scores either way: for benches and tests)."""
-    global _caching
-    _caching = bool(enabled)
-    clear_caches()
-
-
-def clear_caches() -> None:
-    _cached.cache_clear()
-    _memo_score.cache_clear()
-
-
-def cache_info() -> tuple:
-    """functools' CacheInfo of each cache of this module (raw texts, normalised texts)."""
-    return _cached.cache_info(), _memo_score.cache_info()
+CACHES = TextCaches(_cached, _memo_score)  # raw texts, normalised texts

@@ -25,6 +25,8 @@ import re
 import struct
 import unicodedata
 from functools import lru_cache
+
+from cluetrain.text.caching import TextCaches
 from hashlib import blake2b, blake2s
 
 BANDS = 8
@@ -133,7 +135,7 @@ def template_keys(text: str) -> list[str]:
     it depends on this one text only.
     """
     toks = words(text)
-    if _caching and len(toks) <= _MEMO_MAX_WORDS:  # masked templates repeat: same words, same keys
+    if CACHES.enabled and len(toks) <= _MEMO_MAX_WORDS:  # masked templates repeat: same words, same keys
         return list(_keys_memo(tuple(toks)))
     return _keys_of(toks)
 
@@ -146,7 +148,6 @@ def _keys_of(toks: list[str] | tuple[str, ...]) -> list[str]:
 
 
 _MEMO_MAX_WORDS = 200  # longer texts are not cached (bounded memory per entry)
-_caching = True  # off: every text hashed from scratch (same keys: for benches and tests)
 
 
 @lru_cache(maxsize=8192)
@@ -154,23 +155,10 @@ def _keys_memo(toks: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_keys_of(toks))
 
 
-def set_caching(enabled: bool) -> None:
-    """Cache on or off, emptied (same keys either way: for benches and tests)."""
-    global _caching
-    _caching = bool(enabled)
-    clear_caches()
-
-
-def clear_caches() -> None:
-    _keys_memo.cache_clear()
-
-
-def cache_info() -> tuple:
-    """functools' CacheInfo of each cache of this module."""
-    return (_keys_memo.cache_info(),)
-
-
 def jaccard(a: str, b: str) -> float:
     """Exact Jaccard similarity of the two texts' shingle sets (for tests and tuning)."""
     sa, sb = shingles(a), shingles(b)
     return len(sa & sb) / len(sa | sb) if sa or sb else 0.0
+
+
+CACHES = TextCaches(_keys_memo)

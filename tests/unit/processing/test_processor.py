@@ -53,12 +53,12 @@ def test_cached_answers_equal_uncached(texts, caches_off_then_on):
 def test_caches_are_bounded(texts, caches_off_then_on):
     pipeline.set_text_caches(True)
     _all_answers(texts)
-    memos = (language._detect_memo, voice._keys_memo, sentiment._cached, sentiment._memo_score)
-    for memo in memos:
-        info = memo.cache_info()
+    infos = [info for module in (language, sentiment, voice) for info in module.CACHES.info()]
+    assert len(infos) == 4
+    for info in infos:
         assert info.maxsize is not None and 0 < info.maxsize <= 1 << 16 and 0 < info.currsize <= info.maxsize
     pipeline.set_text_caches(True)  # emptied
-    assert all(memo.cache_info().currsize == 0 for memo in memos)
+    assert all(info.currsize == 0 for module in (language, sentiment, voice) for info in module.CACHES.info())
 
 
 def test_the_normalised_text_cache_keeps_analyzers_apart(caches_off_then_on):
@@ -73,18 +73,23 @@ def test_the_normalised_text_cache_keeps_analyzers_apart(caches_off_then_on):
 def test_long_texts_bypass_the_caches(caches_off_then_on):
     pipeline.set_text_caches(True)
     long = "the flight was delayed again and nobody answers " * 20
-    before = language._detect_memo.cache_info().currsize
-    assert language.detect(long) == language._detect(long)
-    assert language._detect_memo.cache_info().currsize == before
     many_words = " ".join(f"w{i} word" for i in range(300))
-    assert voice.template_keys(many_words) == voice._keys_of(voice.words(many_words))
+    pipeline.set_text_caches(False)
+    expected = language.detect(long), voice.template_keys(many_words)
+    pipeline.set_text_caches(True)
+    sizes = [info.currsize for module in (language, voice) for info in module.CACHES.info()]
+    assert (language.detect(long), voice.template_keys(many_words)) == expected
+    assert [info.currsize for module in (language, voice) for info in module.CACHES.info()] == sizes
 
 
 def test_language_cache_keys_on_the_backend(monkeypatch):
     text = "where is my order, it is late again"
     with_cld2 = language.detect(text)
     monkeypatch.setattr(language, "pycld2", None)
-    assert language.detect(text) == language._detect(text)  # not the cld2 answer from the cache
+    pipeline.set_text_caches(False)
+    without_cld2 = language.detect(text)
+    pipeline.set_text_caches(True)
+    assert language.detect(text) == without_cld2  # not the cld2 answer from the cache
     monkeypatch.undo()
     assert language.detect(text) == with_cld2
 
