@@ -136,35 +136,25 @@ def _query_output(args, settings, clause: str | None, output_format: str | None)
 
 
 def cmd_report(args) -> int:
-    from cluetrain.reports.brand import (
-        LEADERBOARD_LIMIT,
-        bracket_report,
-        brand_report,
-        format_table,
-        leaderboard_report,
-        stream_clock,
-    )
-    from cluetrain.reports.voice import recovery_report, template_report, voice_sections
+    from cluetrain.reports.period import ReportScope
+    from cluetrain.reports.report import build_report
     from cluetrain.sinks.backends import open_backend
     from cluetrain.sinks.migrate import require_migrated
 
+    try:
+        scope = ReportScope(brand=args.brand, since=args.since, until=args.until)
+    except ValueError as exc:
+        print(f"cluetrain: error: {exc}", file=sys.stderr)
+        return 2
     settings = _settings(args)
     with open_backend(settings.clickhouse, settings.database, read_only=True) as backend:
-        db = backend.database
-        require_migrated(backend, db)  # readers need no DDL: the pipeline's user migrates
-        clock = stream_clock(backend, db)
-        brands = brand_report(backend, db)
-        leaders = leaderboard_report(backend, db)
-        brackets = bracket_report(backend, db)
-        voice = voice_sections(recovery_report(backend, db), template_report(backend, db))
-    when = clock.strftime("%Y-%m-%d %H:%M UTC") if clock else "no data yet"
-    print(f"Per brand, all time (stream clock: {when})")
-    print(format_table(*brands))
-    print(f"\nWho answers: top {LEADERBOARD_LIMIT} responders (brand accounts and employees)")
-    print(format_table(*leaders))
-    print("\nReply rate by audience of the customer who opened the turn")
-    print(format_table(*brackets))
-    print(voice)
+        require_migrated(backend, backend.database)  # readers need no DDL: the pipeline's user migrates
+        text = build_report(backend, backend.database, scope, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"report written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -70,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     serving(sp, None)
     sp.set_defaults(func=cmd_dashboard)
 
-    sp = sub.add_parser("report", help="per-brand summary")
+    sp = sub.add_parser("report", help="per-brand report: a table, CSV, or an HTML page with charts")
+    sp.add_argument("--brand", help="one brand only")
+    sp.add_argument("--since", type=_instant("--since"), help="from this UTC date or time (2017-10-31[T14:00])")
+    sp.add_argument("--until", type=_instant("--until"), help="up to this UTC date or time (excluded)")
+    sp.add_argument("--format", choices=("table", "csv", "html"), default="table",
+                    help="table (default, 100 columns wide), csv, or html (one self-contained file with charts)")
+    sp.add_argument("-o", "--output", help="write to this file instead of stdout")
     common(sp, broker=False)
     sp.set_defaults(func=cmd_report)
 
@@ -120,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", help="language of every line (default: detect)")
     sp.set_defaults(func=cmd_sentiment)
     return p
+
+
+def _instant(flag: str):
+    """argparse type of --since/--until: a UTC date or time, or a usage error naming the flag."""
+    def parse(text: str):
+        from cluetrain.reports.period import parse_instant
+
+        try:
+            return parse_instant(text, flag)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag}: ")) from None
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
