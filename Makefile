@@ -4,12 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install clickhouse-server bench clean
+.PHONY: demo test install clickhouse-server chromium bench clean
 
 demo: $(STAMP)
 	$(BIN)/cluetrain run --input data/twcs_head5000.csv
 
-test: $(STAMP) clickhouse-server
+test: $(STAMP) clickhouse-server chromium
 	$(BIN)/pytest -q
 
 install: $(STAMP)
@@ -29,6 +29,27 @@ clickhouse-server:
 	    apt-get install -y -q clickhouse-server >/dev/null 2>&1 || \
 	    { apt-get update -q >/dev/null && apt-get install -y -q clickhouse-server >/dev/null; }; \
 	  else echo "clickhouse-server missing and not root: server tests will skip"; fi; \
+	fi
+
+# Debian's chromium and chromium-driver for the page tests (Selenium drives them; no
+# browser is ever downloaded). Installed when we are root and they are missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	  else echo "chromium or chromium-driver missing and not root: page tests will skip"; fi; \
+	fi
+
+# Debian's chromium and chromium-driver for the page tests (the HTML report, the
+# dashboard), driven by Selenium; no browser is ever downloaded. Installed like
+# clickhouse-server: when we are root and they are missing; otherwise those tests skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	  else echo "chromium missing and not root: page tests will skip"; fi; \
 	fi
 
 bench: $(STAMP)
