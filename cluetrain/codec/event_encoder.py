@@ -56,9 +56,11 @@ class EventEncoder:
     """codec.encode_event, byte for byte, for Events that validate_record built and the
     current event schemas (any other shape, or an unknown kind: codec.encode_event)."""
 
-    def __init__(self):
-        fast = all([(f["name"], _field_type(f)) for f in schemas.get(kind).wire["fields"]]
-                   == [(name, t) for _, name, t in _EVENT_FIELDS] for kind in ("mention", "reply"))
+    def __init__(self, *, fast: bool = True):
+        """`fast=False`: always codec.encode_event (the reference the fast path is tested on)."""
+        self.fast = fast and all([(f["name"], _field_type(f)) for f in schemas.get(kind).wire["fields"]]
+                                 == [(name, t) for _, name, t in _EVENT_FIELDS] for kind in ("mention", "reply"))
+        fast = self.fast
         # header + kind, per kind; empty when the schemas are not the ones encode() writes
         self._prefix = {k: schemas.get(k).header + self._str(k) for k in ("mention", "reply")} if fast else {}
         self._memo: dict[str, bytes] = {}  # small-domain strings (brand, role), encoded
