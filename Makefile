@@ -41,17 +41,6 @@ chromium:
 	  else echo "chromium or chromium-driver missing and not root: page tests will skip"; fi; \
 	fi
 
-# Debian's chromium and chromium-driver for the page tests (the HTML report, the
-# dashboard), driven by Selenium; no browser is ever downloaded. Installed like
-# clickhouse-server: when we are root and they are missing; otherwise those tests skip.
-chromium:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
-	  else echo "chromium missing and not root: page tests will skip"; fi; \
-	fi
-
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --events 500000
