@@ -6,7 +6,7 @@ fresh session with `readonly = 1` and the requested database as its current one:
 state is shared between callers, a BI query never waits for the pipeline's inserts,
 and nothing a caller sends can turn the session writable (`SET readonly = 0` is itself
 refused). Statements also pass read_only.check_read_only first.
-DESIGN.md § Read-only access to the embedded store.
+DESIGN.md § Reading the results: read-only access to the embedded store.
 """
 from __future__ import annotations
 

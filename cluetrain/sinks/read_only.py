@@ -5,7 +5,7 @@ The embedded store has no users: its read-only sessions also run with ClickHouse
 functions), but clickhouse-local still allows `INTO OUTFILE`, `KILL QUERY` and several
 statements in one call. So a statement must also start with a reading keyword, be one
 statement, and write no file. Errors carry ClickHouse's own codes and messages
-(DESIGN.md § Read-only access to the embedded store).
+(DESIGN.md § Reading the results: read-only access to the embedded store).
 """
 from __future__ import annotations
 
