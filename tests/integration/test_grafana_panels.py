@@ -1,0 +1,95 @@
+"""deploy/grafana/: every panel's SQL, and the brand variable's, with the Grafana macros
+expanded as the ClickHouse plugin does, run on both backends over the demo data
+(data/twcs_head5000.csv through the real processor): each returns rows."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from cluetrain.settings import Settings
+from cluetrain.sinks.tables import SPECS
+from cluetrain.sources.replay import replay_to_memory
+from cluetrain.sources.twcs import import_twcs
+from tests.support.pipeline_driver import consume
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAFANA = ROOT / "deploy" / "grafana"
+DASHBOARD = json.loads((GRAFANA / "dashboards" / "cluetrain.json").read_text(encoding="utf-8"))
+DATASOURCE = (GRAFANA / "provisioning" / "datasources" / "cluetrain.yaml").read_text(encoding="utf-8")
+PANELS = {panel["title"]: panel for panel in DASHBOARD["panels"]}
+
+
+@pytest.fixture(scope="module")
+def demo_rows():
+    """Rows of every table after the processor ran over the twcs sample."""
+    settings = Settings.from_env({})
+    events = import_twcs(ROOT / "data" / "twcs_head5000.csv").events
+    tables = consume(settings, replay_to_memory(settings, [orjson.dumps(e) for e in events]))
+    return {name: [tuple(row[c] for c in spec.columns) for row in tables.rows(name).values()]
+            for name, spec in SPECS.items()}
+
+
+@pytest.fixture
+def demo(backend, demo_rows):
+    for table, rows in demo_rows.items():
+        backend.insert(table, SPECS[table].columns, rows)
+    return backend
+
+
+def expand(sql: str, database: str, brands: list[str], start: int, end: int) -> str:
+    """The macros the dashboard uses, as Grafana and the plugin expand them: the
+    variables, then $__timeFilter(column) (both ends included)."""
+    sql = sql.replace("${database}", database)
+    sql = sql.replace("${brand:singlequote}", ", ".join("'" + b.replace("'", "\\'") + "'" for b in brands))
+    sql = re.sub(r"\$__timeFilter\(([^)]+)\)",
+                 lambda m: f"{m.group(1)} >= toDateTime({start}) AND {m.group(1)} <= toDateTime({end})", sql)
+    assert "$" not in sql, f"a macro the test does not expand: {sql}"
+    return sql
+
+
+def test_the_datasource_is_the_clickhouse_plugin_as_the_read_only_user():
+    assert "type: grafana-clickhouse-datasource" in DATASOURCE
+    assert "username: cluetrain_bi" in DATASOURCE and "password: ${CLUETRAIN_BI_PASSWORD}" in DATASOURCE
+    uid = re.search(r"uid: (\S+)", DATASOURCE).group(1)
+    for panel in DASHBOARD["panels"]:
+        assert {panel["datasource"]["uid"]} | {t["datasource"]["uid"] for t in panel["targets"]} == {uid}
+
+
+def test_the_dashboard_has_the_panels_of_production():
+    assert {"SLA compliance", "Customer messages", "First reply, median", "Awaiting an answer",
+            "SLA compliance over time", "First-reply latency distribution", "Sentiment over time",
+            "Open-turn queue: next SLA breach first", "Alerts"} <= set(PANELS)
+    ids = [panel["id"] for panel in DASHBOARD["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_panel_returns_rows_on_the_demo_data(demo):
+    db = demo.database
+    _, bounds = demo.query(f"SELECT min(created_at), max(created_at) FROM {db}.mentions")
+    start, end = (int(t.timestamp()) for t in bounds[0])
+    end += int(timedelta(days=2).total_seconds())  # answers and breaches after the last mention
+    variable = next(v for v in DASHBOARD["templating"]["list"] if v["name"] == "brand")
+    brands = [row[0] for row in demo.query(expand(variable["query"], db, [], start, end))[1]]
+    assert len(brands) > 50
+    for title, panel in PANELS.items():
+        for target in panel["targets"]:
+            columns, rows = demo.query(expand(target["rawSql"], db, brands, start, end))
+            assert rows, f"{title}: no rows"
+            assert any(value is not None for value in rows[0]), f"{title}: {columns} are all NULL"
+            if target["queryType"] == "timeseries":
+                assert columns[0] == "period_start" and len(rows) > 1, title
+
+
+def test_one_brand_narrows_the_panels(demo):
+    db = demo.database
+    sql = expand(PANELS["Customer messages"]["targets"][0]["rawSql"], db, ["delta"], 0, 2**31 - 1)
+    assert demo.query(sql)[1] == demo.query(
+        f"SELECT sum(customer_messages), sum(turns_opened) FROM {db}.reciprocity_windows FINAL "
+        "WHERE brand = 'delta'")[1]
