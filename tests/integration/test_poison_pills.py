@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import time
 
 import orjson
@@ -23,6 +24,7 @@ from cluetrain.sources.replay import Replayer, arrange, parse_line
 from cluetrain.state.progress import StateProgress
 from tests.integration.test_pipeline_end_to_end import assert_tables_equal_reference, local_settings
 from tests.support.ch_tables import read_rows
+from tests.support.poison_pills import BadRecord, bad_records
 
 pytestmark = pytest.mark.integration
 
@@ -133,3 +135,59 @@ def test_a_record_over_4_mib_is_a_capped_dead_letter_and_the_events_behind_it_ar
     assert sorted(on_topic) == [d["source"] for d in dead]
     assert all(len(d["payload"]) == cap and d["payload_size"] == BIG for d in on_topic.values())
     assert_tables_equal_reference(clickhouse_target, events)
+
+
+def test_fuzz_ten_thousand_bad_records_among_good_events(tmp_path, broker):
+    """Bad records of every kind interleaved with a generated stream: each is one dead
+    letter with its reason, the good events give the reference's tables exactly, and
+    the one worker process lives through all of it."""
+    target = str(tmp_path / "chdb")
+    settings = local_settings(tmp_path, broker, target, partitions=2)
+    ensure_topics(settings, broker.url)
+    rng = random.Random(15)
+    events = generate(15, 2500)
+    lines = [parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)]
+    bad = bad_records(rng, 10_500, settings.input_topics, lines[0].event.created_at_ms)
+    producer = raw_producer(broker)
+    sent: dict[str, BadRecord] = {}
+
+    def delivered(record):
+        def report(err, msg):
+            assert err is None, err
+            sent[f"{msg.topic()}/{msg.partition()}@{msg.offset()}"] = record
+        return report
+
+    started = time.monotonic()
+    per_line = len(bad) / len(lines)
+    with Replayer(settings, broker.url) as replayer:
+        for i, line in enumerate(lines):
+            replayer.send_line(line)
+            for record in bad[int(i * per_line):int((i + 1) * per_line)]:
+                producer.produce(record.topic, record.value, record.key, headers=record.headers,
+                                 on_delivery=delivered(record))
+                producer.poll(0)
+        replayer.finish()
+        good_ends = replayer.result.end_offsets
+    producer.flush(60)
+    assert len(sent) == len(bad)
+    bad_ends: dict = {}
+    for source in sent:
+        topic, rest = source.split("/")
+        partition, offset = (int(x) for x in rest.split("@"))
+        bad_ends[(topic, partition)] = max(bad_ends.get((topic, partition), 0), offset + 1)
+    run_worker_until(settings, broker, merge_ends(good_ends, bad_ends), timeout=180)
+    elapsed = time.monotonic() - started
+
+    dead = {r["source"]: r for r in read_rows(target, "SELECT source, reason, payload_base64, payload_size "
+                                                      "FROM {db}.dead_letters FINAL")}
+    assert set(dead) == set(sent)  # one dead letter per bad record, nothing else
+    cap = settings.dead_letter_payload_bytes
+    for source, record in sent.items():
+        row, value = dead[source], record.value or b""
+        assert record.reason in row["reason"], (record.kind, row["reason"])
+        assert (base64.b64decode(row["payload_base64"]), row["payload_size"]) == (value[:cap], len(value)), source
+    counts = read_rows(target, "SELECT (SELECT count() FROM {db}.mentions FINAL) + "
+                               "(SELECT count() FROM {db}.replies FINAL) AS n")[0]
+    assert counts["n"] == len(events)
+    assert_tables_equal_reference(target, events)
+    assert elapsed < 150, f"{elapsed:.0f} s"
