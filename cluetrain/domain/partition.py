@@ -36,6 +36,7 @@ from cluetrain.domain import alert_rules
 from cluetrain.domain.brand_alerts import BrandAlertRules, BrandMonitor
 from cluetrain.domain.policy import Policy
 from cluetrain.domain.results import Alert, TurnSnapshot, WindowSnapshot
+from cluetrain.domain.retention import Retention, latest_archived
 from cluetrain.domain.state_codec import conversation_from_dict, conversation_to_dict, monitor_key
 from cluetrain.domain.turns import Conversation, Post, release
 from cluetrain.domain.windows import Window, WindowBook, minute_of
@@ -58,7 +59,10 @@ class Advance:
 class PartitionState:
     def __init__(self, topics: tuple[str, ...], *, lateness_ms: int, policy_for: Callable[[str], Policy],
                  warn_fraction: float = 0.0,
-                 brand_rules: Callable[[str], BrandAlertRules] | None = None):
+                 brand_rules: Callable[[str], BrandAlertRules] | None = None,
+                 retention_ms: int = 0, archive=None):
+        """retention_ms > 0 (with an archive, state/archive.py): idle conversations
+        leave memory (domain/retention.py); 0 keeps every conversation."""
         self.topics = topics
         self.warn_fraction = warn_fraction
         self.brand_rules = brand_rules
@@ -79,6 +83,7 @@ class PartitionState:
         # heap of (latest contribution minute, conversation key): contributions leave memory
         # once the saved horizon passes them, whether or not the conversation changes again
         self._contributed: list[tuple[int, tuple[str, str]]] = []
+        self.retention = Retention(retention_ms, archive) if retention_ms > 0 else None
 
     def conversation(self, key: tuple[str, str]) -> Conversation | None:
         by_id = self.conversations.get(key[0])
@@ -119,13 +124,12 @@ class PartitionState:
         key = (event.brand, event.conversation_id)
         conv = self.conversation(key)
         if conv is None:
-            brand = sys.intern(event.brand)  # one string per brand, not one per conversation
-            key = (brand, event.conversation_id)
-            conv = self.conversations.setdefault(brand, {})[event.conversation_id] = Conversation(
-                event.conversation_id, brand)
-        elif conv.has_seen(event.event_id):
+            conv, key = self._enter(event.brand, event.conversation_id)
+        if conv.has_seen(event.event_id):
             return False
         conv.mark_seen(event.event_id)
+        if event.created_at_ms > conv.last_ms:
+            conv.last_ms = event.created_at_ms
         self.dirty.add(key)
         if self.is_late(event.created_at_ms, record_clock_ms):
             contribution = (minute_of(record_clock_ms - self.lateness_ms), "late_events", 1)
@@ -141,6 +145,25 @@ class PartitionState:
             conv.pending.append(post)
         heapq.heappush(self._due, (event.created_at_ms, key))
         return True
+
+    def _enter(self, brand: str, conversation_id: str) -> tuple[Conversation, tuple[str, str]]:
+        """A conversation that is not in memory: back from the archive, or new."""
+        brand = sys.intern(brand)  # one string per brand, not one per conversation
+        key = (brand, conversation_id)
+        conv = self.retention.revive(brand, conversation_id) if self.retention else None
+        if conv is None:
+            conv = Conversation(conversation_id, brand)
+        self.conversations.setdefault(brand, {})[conversation_id] = conv
+        if self.retention:
+            self.retention.watch(key, conv)
+        return conv, key
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        by_id = self.conversations[key[0]]
+        del by_id[key[1]]
+        if not by_id:
+            del self.conversations[key[0]]
+        self.dirty.discard(key)
 
     def _contribute(self, conv: Conversation, key: tuple[str, str], contributions: list) -> None:
         if conv.contributions is None:
@@ -182,6 +205,8 @@ class PartitionState:
             nxt = conv.pending_min_ms()
             if nxt is not None:
                 heapq.heappush(self._due, (nxt, key))
+        if self.retention:
+            self.retention.evict(self.conversation, self._forget, wm)
         horizon = minute_of(wm)
         if horizon > self.horizon_s:
             self.horizon_s = horizon
@@ -217,7 +242,7 @@ class PartitionState:
         conversation_id), then changed parts of brand monitors under ("", "monitor
         <brand>") and ("", "monitor/<slot> <brand>"). Pruning uses the horizon already
         saved, never the one about to be."""
-        records = {}
+        records = self.retention.take_records(self.conversation) if self.retention else {}
         for key in sorted(self.dirty):
             conv = self.conversation(key)
             if conv is None:
@@ -250,7 +275,7 @@ class PartitionState:
     def restore(self, meta: dict | None, records) -> None:
         """Rebuild from persisted records (any order; the latest per key): open windows
         come from the contributions."""
-        monitor_records = []
+        monitor_records, segments = [], []
         if meta:
             self.clocks = {k: int(v) for k, v in meta["clocks"].items()}
             self.finals = set(meta["finals"])
@@ -262,9 +287,14 @@ class PartitionState:
             if "monitor" in data:
                 monitor_records.append(data)
                 continue
+            if "archive" in data:
+                segments.append(data)
+                continue
             conv = conversation_from_dict(data)
             key = (conv.brand, conv.conversation_id)
             self.conversations.setdefault(conv.brand, {})[conv.conversation_id] = conv
+            if self.retention:
+                self.retention.watch(key, conv)
             if conv.contributions:
                 conv.contributions = [c for c in conv.contributions if c[0] >= self.horizon_s] or None
             if conv.contributions:
@@ -273,6 +303,7 @@ class PartitionState:
             for ms in (conv.timer_ms(self.warn_fraction), conv.pending_min_ms()):
                 if ms is not None:
                     heapq.heappush(self._due, (ms, key))
+        self._restore_archive(segments)
         for data in monitor_records:
             brand = sys.intern(data["monitor"])
             monitor = self.monitors.get(brand)
@@ -282,3 +313,17 @@ class PartitionState:
         for monitor in self.monitors.values():
             monitor.loaded(self.horizon_s)
         self.windows.dirty.clear()
+
+    def _restore_archive(self, segments: list[dict]) -> None:
+        live = [(b, i) for b, by_id in self.conversations.items() for i in by_id]
+        if self.retention:
+            self.retention.restore(segments, live)
+            return
+        # retention turned off since: every conversation lives in memory again
+        for key, data in latest_archived(segments, exclude=set(live)).items():
+            self.conversations.setdefault(sys.intern(key[0]), {})[key[1]] = conversation_from_dict(data)
+
+    def close(self) -> None:
+        """Release the archive (on revocation: the state moves to another worker)."""
+        if self.retention:
+            self.retention.archive.close()

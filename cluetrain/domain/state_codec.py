@@ -13,7 +13,13 @@ Keys and records (every key is a pair of str):
            # facts: [messages, negative, text] | null; warn_ms: null when warnings are off
    "pending": [[created_at_ms, event_id, kind, author_id, author_role, in_reply_to, sentiment,
                 author_followers, text], ...],
-   "contrib": [[minute_s, counter, amount], ...]}
+   "contrib": [[minute_s, counter, amount], ...],
+   "last": latest created_at_ms of its events}
+- ("", "archive/<unique id>") -> an archive segment: the conversations evicted in one save
+  (DESIGN.md § Conversation retention), {"archive": count, "z": base64 of zlib of the
+  JSON list of their records}. Written once, never rewritten; their own keys get
+  tombstones after it. A conversation in several segments (evicted, back, evicted
+  again) is the one with the longest seen ledger (`record_version`).
 - ("", "monitor " + brand) -> a brand monitor's head: {"monitor": brand, "active": {kind: alert},
   "evaluated_to": s}
 - ("", "monitor/<slot> " + brand), slot 0..15 -> minutes of one hour of a brand monitor:
@@ -26,7 +32,12 @@ are still read.
 """
 from __future__ import annotations
 
+import base64
+import secrets
 import sys
+import zlib
+
+import orjson
 
 from cluetrain.domain import ledger
 from cluetrain.domain.turns import Conversation, Post, Turn
@@ -35,6 +46,28 @@ from cluetrain.domain.turns import Conversation, Post, Turn
 def monitor_key(brand: str, part: str) -> tuple[str, str]:
     """Key of a monitor record: part "" = the head, "<slot>" = an hour slot."""
     return ("", f"monitor {brand}" if part == "" else f"monitor/{part} {brand}")
+
+
+def archive_key() -> tuple[str, str]:
+    """A fresh segment key: unique even when a save is redone after a crash, so a
+    segment is never overwritten by one with other conversations."""
+    return ("", f"archive/{secrets.token_hex(8)}")
+
+
+def archive_segment(records: list[dict]) -> dict:
+    blob = zlib.compress(orjson.dumps(records), 6)
+    return {"archive": len(records), "z": base64.b64encode(blob).decode("ascii")}
+
+
+def archive_records(segment: dict) -> list[dict]:
+    return orjson.loads(zlib.decompress(base64.b64decode(segment["z"])))
+
+
+def record_version(record: dict) -> int:
+    """Orders two records of one conversation: an evicted conversation only changes
+    again through a new event (an open turn with a timer is never evicted), and each
+    new event lengthens its seen ledger; equal lengths are equal states."""
+    return len(record.get("seen", ()))
 
 
 def _facts(f):
@@ -57,6 +90,8 @@ def conversation_to_dict(c: Conversation) -> dict:
                          p.sentiment, p.author_followers, p.text] for p in c.pending]
     if c.contributions:
         d["contrib"] = [list(x) for x in c.contributions]
+    if c.last_ms:
+        d["last"] = c.last_ms
     return d
 
 
@@ -92,4 +127,5 @@ def conversation_from_dict(d: dict) -> Conversation:
         open_turn=None if o is None else _turn(o),
         contributions=[(int(m), sys.intern(k), v) for m, k, v in d["contrib"]] if d.get("contrib") else None,
         ledger=ledger.from_entries(seen),
+        last_ms=d.get("last", 0),
     )

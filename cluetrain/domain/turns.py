@@ -121,6 +121,7 @@ class Conversation:
     open_turn: Turn | None = None
     contributions: list[Contribution] | None = None  # to windows not final under the saved meta
     ledger: bytes | None = None  # see ledger.py: every event_id seen, customer authors applied
+    last_ms: int = 0  # latest created_at of its events: idle since then (eviction, partition.py)
 
     def has_seen(self, event_id: str) -> bool:
         return ledger.has(self.ledger, event_id)
@@ -130,6 +131,12 @@ class Conversation:
 
     def customer_author(self, event_id: str | None) -> str | None:
         return None if event_id is None else ledger.author(self.ledger, event_id)
+
+    @property
+    def quiescent(self) -> bool:
+        """Nothing in flight: no buffered post, no timer to fire, no contribution to a
+        window that is not final: its record alone is its whole state."""
+        return not self.pending and not self.contributions and self.timer_ms() is None
 
     def pending_min_ms(self) -> int | None:
         return min(p.created_at_ms for p in self.pending) if self.pending else None

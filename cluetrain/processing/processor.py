@@ -18,6 +18,7 @@ from cluetrain.text import language, sentiment, voice
 from cluetrain.domain.partition import PartitionState
 from cluetrain.domain.results import Alert, DeadLetter, ScoredEvent, TurnSnapshot, WindowSnapshot
 from cluetrain.processing.decode import IngestProcessor
+from cluetrain.state.archive import ConversationArchive
 from cluetrain.codec.headers import RawRecord
 
 # (meta, conversation records) persisted for one partition
@@ -52,7 +53,9 @@ class PipelineProcessor:
             s = self.settings
             state = PartitionState(s.input_topics, lateness_ms=s.allowed_lateness_s * 1000,
                                    policy_for=self.policies.for_brand,
-                                   warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules)
+                                   warn_fraction=s.sla_warning_fraction, brand_rules=s.brand_alert_rules,
+                                   retention_ms=s.conversation_retention_s * 1000,
+                                   archive=ConversationArchive() if s.conversation_retention_s else None)
             if self.load_state is not None:
                 state.restore(*self.load_state(p))
             self.partitions[p] = state
@@ -61,7 +64,9 @@ class PipelineProcessor:
     def drop_partitions(self, partitions) -> None:
         """On revocation: the state moves to another worker (and back via recovery)."""
         for p in partitions:
-            self.partitions.pop(p, None)
+            state = self.partitions.pop(p, None)
+            if state is not None:
+                state.close()
 
     def admit(self, records: list[RawRecord], out: BatchOutput) -> list[RawRecord]:
         """Keep the records not processed yet, in offset order per topic-partition.

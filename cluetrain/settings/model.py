@@ -143,6 +143,10 @@ class Settings:
         256 * 1024, Number(int, high=DEAD_LETTER_PAYLOAD_LIMIT),
         "Dead letters keep at most this many bytes of a payload (with its full size and sha256), "
         "so that every dead letter fits on its topic.")
+    conversation_retention_s: int = setting(
+        604_800, Number(int, low_allowed=True),
+        "A conversation idle this long in event time (and with no open turn still to breach) leaves the worker's "
+        "memory for an on-disk archive until its next event; results are unchanged. 0: keep all in memory.")
     sink_batch_size: int = setting(5000, POSITIVE_INT, "Largest batch of input records a worker processes and writes to ClickHouse at once.")
     sink_flush_interval_s: float = setting(1.0, POSITIVE, "Faust engine: longest wait for a batch to fill, seconds (the bulk engine waits at most 0.2 s).")
     sink_retries: int = setting(5, POSITIVE_INT, "Attempts of a failing ClickHouse write before the worker stops.")

@@ -15,12 +15,14 @@ import orjson
 
 from cluetrain.state.keys import marker_key, meta_key, partition_prefix, record_key, record_prefix
 
-Records = dict[tuple[str, str], dict]
+Records = dict[tuple[str, str], dict | None]
 
 
 def encode_save(partition: int, records: Records, meta: dict | None) -> list[tuple[bytes, bytes]]:
-    """(key, value) pairs of one save, in the order they must be written (meta last)."""
-    pairs = [(record_key(partition, a, b), orjson.dumps(data)) for (a, b), data in records.items()]
+    """(key, value) pairs of one save, in the order they must be written (meta last);
+    a record None is a tombstone (value None: compaction drops the key)."""
+    pairs = [(record_key(partition, a, b), None if data is None else orjson.dumps(data))
+             for (a, b), data in records.items()]
     if meta is not None:
         pairs.append((meta_key(partition), orjson.dumps(meta)))
     return pairs

@@ -25,7 +25,7 @@ class StateTable:
                 image.apply(key, value)
         return image.state()
 
-    def save(self, partition: int, records: dict[tuple[str, str], dict], meta: dict | None) -> None:
+    def save(self, partition: int, records: dict[tuple[str, str], dict | None], meta: dict | None) -> None:
         # encode_save puts the meta record last
         self.pending += [(partition, key, value) for key, value in encode_save(partition, records, meta)]
 
@@ -36,7 +36,10 @@ class StateTable:
         futures = []
         for partition, key, value in pending:
             futures.append(self.table.send_changelog(partition, key, value))
-            self.table.data[key] = value
+            if value is None:  # a tombstone
+                self.table.data.pop(key, None)
+            else:
+                self.table.data[key] = value
         return futures
 
     def flush(self) -> None:

@@ -129,7 +129,9 @@ class MemoryState:
         writes = self.writes if self.cut is None else self.writes[:self.cut.randint(0, len(self.writes))]
         for part, kind, value in writes:
             saved = self.persisted.setdefault(part, {"meta": None, "convs": {}})
-            if kind == "conv":
+            if kind == "conv" and value[1] is None:  # a tombstone
+                saved["convs"].pop(value[0], None)
+            elif kind == "conv":
                 saved["convs"][value[0]] = value[1]
             else:
                 saved[kind] = value

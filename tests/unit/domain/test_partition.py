@@ -128,7 +128,7 @@ def test_conversation_records_round_trip_with_open_turn_facts_and_pending():
     assert back.open_turn == conv.open_turn and back.pending == conv.pending
     assert back.ledger == conv.ledger and back.customer_author("p") == "bob"
     assert conv.open_turn.warning_facts == (2, 1, "help")
-    assert set(d) == {"id", "brand", "seen", "turns", "open", "pending", "contrib"}
+    assert set(d) == {"id", "brand", "seen", "turns", "open", "pending", "contrib", "last"}
 
 
 def test_records_of_the_previous_shape_are_still_read():
