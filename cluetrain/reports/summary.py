@@ -144,31 +144,39 @@ def _instant(value: datetime) -> datetime | None:
     return value if value is not None and value.timestamp() > 0 else None
 
 
+def report_queries(database: str, scope: ReportScope, granularity: str,
+                   limit: int = RESPONDER_LIMIT) -> dict[str, str]:
+    """Every query of a report over `scope`, by name, ready to run (also what
+    bench/view_bench.py times)."""
+    periods, replies = scope.where("period_start"), scope.where("first_reply_at")
+    names = dict(db=check_identifier(database), sums=_SUMS, limit=int(limit), view=SERIES_VIEW[granularity])
+    sql = {"extent": (EXTENT_SQL, periods), "clock": (CLOCK_SQL, ""), "first_reply": (FIRST_REPLY_SQL, replies),
+           "scorecard": (SCORECARD_SQL, periods), "series": (SERIES_SQL, periods),
+           "buckets": (BUCKETS_SQL, replies), "bucket_labels": (BUCKET_LABELS_SQL, ""),
+           "responders": (RESPONDERS_SQL, periods), "roles": (ROLES_SQL, periods)}
+    return {name: text.format(where=where, **names) for name, (text, where) in sql.items()}
+
+
 def read_report(backend, database: str, scope: ReportScope, limit: int = RESPONDER_LIMIT) -> ReportData:
-    db = check_identifier(database)
+    def rows(name: str, granularity: str = "hour") -> list[tuple]:
+        return backend.query(report_queries(database, scope, granularity, limit)[name])[1]
 
-    def rows(sql: str, **names) -> list[tuple]:
-        return backend.query(sql.format(db=db, sums=_SUMS, **names))[1]
-
-    periods = scope.where("period_start")
-    first, last = (_instant(v) for v in rows(EXTENT_SQL, where=periods)[0])
+    first, last = (_instant(v) for v in rows("extent")[0])
     granularity = granularity_for(scope.since or first, scope.until or last)
-    data = ReportData(scope, _instant(rows(CLOCK_SQL)[0][0]), granularity)
+    data = ReportData(scope, _instant(rows("clock")[0][0]), granularity)
 
-    replies = scope.where("first_reply_at")
-    latency = {brand: (int(n), p50, p90) for brand, n, p50, p90 in rows(FIRST_REPLY_SQL, where=replies)}
-    for brand, *values in rows(SCORECARD_SQL, where=periods):
+    latency = {brand: (int(n), p50, p90) for brand, n, p50, p90 in rows("first_reply")}
+    for brand, *values in rows("scorecard"):
         n, p50, p90 = latency.get(brand, (0, None, None))
         data.brands.append(BrandLine(brand, _totals(values), n, p50, p90))
     data.brands.sort(key=lambda line: (-line.totals.customer_messages, -line.totals.turns, line.brand))
-    series = rows(SERIES_SQL, where=periods, view=SERIES_VIEW[granularity])
+    series = rows("series", granularity)
     data.series = fill_gaps([(start, _totals(values)) for start, *values in series], granularity)
 
-    counts = dict(rows(BUCKETS_SQL, where=replies))
-    data.buckets = [(label, int(counts.get(order, 0))) for order, label in rows(BUCKET_LABELS_SQL)]
+    counts = dict(rows("buckets"))
+    data.buckets = [(label, int(counts.get(order, 0))) for order, label in rows("bucket_labels")]
     data.responders = [Responder(rid, role, brand, int(n), int(within), int(latency_sum))
-                       for rid, role, brand, n, within, latency_sum in
-                       rows(RESPONDERS_SQL, where=periods, limit=int(limit))]
-    data.answers_by_role = {role: int(n) for role, n in rows(ROLES_SQL, where=periods)}
+                       for rid, role, brand, n, within, latency_sum in rows("responders")]
+    data.answers_by_role = {role: int(n) for role, n in rows("roles")}
     data.answers_by_role["peer"] = sum(line.totals.peer_replies for line in data.brands)
     return data

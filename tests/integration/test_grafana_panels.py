@@ -3,7 +3,6 @@ expanded as the ClickHouse plugin does, run on both backends over the demo data
 (data/twcs_head5000.csv through the real processor): each returns rows."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from cluetrain.reports.grafana import brand_variable_sql, expand, load_dashboard, panel_queries
 from cluetrain.settings import Settings
 from cluetrain.sinks.tables import SPECS
 from cluetrain.sources.replay import replay_to_memory
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "deploy" / "grafana"
-DASHBOARD = json.loads((GRAFANA / "dashboards" / "cluetrain.json").read_text(encoding="utf-8"))
+DASHBOARD = load_dashboard()
 DATASOURCE = (GRAFANA / "provisioning" / "datasources" / "cluetrain.yaml").read_text(encoding="utf-8")
 PANELS = {panel["title"]: panel for panel in DASHBOARD["panels"]}
 
@@ -41,17 +41,6 @@ def demo(backend, demo_rows):
     for table, rows in demo_rows.items():
         backend.insert(table, SPECS[table].columns, rows)
     return backend
-
-
-def expand(sql: str, database: str, brands: list[str], start: int, end: int) -> str:
-    """The macros the dashboard uses, as Grafana and the plugin expand them: the
-    variables, then $__timeFilter(column) (both ends included)."""
-    sql = sql.replace("${database}", database)
-    sql = sql.replace("${brand:singlequote}", ", ".join("'" + b.replace("'", "\\'") + "'" for b in brands))
-    sql = re.sub(r"\$__timeFilter\(([^)]+)\)",
-                 lambda m: f"{m.group(1)} >= toDateTime({start}) AND {m.group(1)} <= toDateTime({end})", sql)
-    assert "$" not in sql, f"a macro the test does not expand: {sql}"
-    return sql
 
 
 def test_the_datasource_is_the_clickhouse_plugin_as_the_read_only_user():
@@ -75,16 +64,21 @@ def test_every_panel_returns_rows_on_the_demo_data(demo):
     _, bounds = demo.query(f"SELECT min(created_at), max(created_at) FROM {db}.mentions")
     start, end = (int(t.timestamp()) for t in bounds[0])
     end += int(timedelta(days=2).total_seconds())  # answers and breaches after the last mention
-    variable = next(v for v in DASHBOARD["templating"]["list"] if v["name"] == "brand")
-    brands = [row[0] for row in demo.query(expand(variable["query"], db, [], start, end))[1]]
+    brands = [row[0] for row in demo.query(brand_variable_sql(DASHBOARD, db))[1]]
     assert len(brands) > 50
-    for title, panel in PANELS.items():
-        for target in panel["targets"]:
-            columns, rows = demo.query(expand(target["rawSql"], db, brands, start, end))
-            assert rows, f"{title}: no rows"
-            assert any(value is not None for value in rows[0]), f"{title}: {columns} are all NULL"
-            if target["queryType"] == "timeseries":
-                assert columns[0] == "period_start" and len(rows) > 1, title
+    queries = panel_queries(DASHBOARD, db, brands, start, end)
+    assert set(queries) == set(PANELS)
+    for title, sql in queries.items():
+        columns, rows = demo.query(sql)
+        assert rows, f"{title}: no rows"
+        assert any(value is not None for value in rows[0]), f"{title}: {columns} are all NULL"
+        if PANELS[title]["targets"][0]["queryType"] == "timeseries":
+            assert columns[0] == "period_start" and len(rows) > 1, title
+
+
+def test_a_macro_left_unexpanded_is_an_error():
+    with pytest.raises(ValueError, match=r"not expanded here: SELECT \$__interval"):
+        expand("SELECT $__interval", "db", [], 0, 1)
 
 
 def test_one_brand_narrows_the_panels(demo):
