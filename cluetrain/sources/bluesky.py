@@ -28,7 +28,7 @@ import orjson
 from cluetrain.domain.events import format_rfc3339
 from cluetrain.settings import Settings
 from cluetrain.sources.accounts import NetworkAccounts, load_accounts
-from cluetrain.sources.conversations import ConversationMapper, Mapped, Post
+from cluetrain.sources.conversations import ConversationMapper, Mapped, Post, non_event
 from cluetrain.sources.cursor import ConnectorStore
 from cluetrain.sources.feed import LiveFeed
 from cluetrain.sources.http_client import error_detail, get_json
@@ -195,8 +195,7 @@ class JetstreamConnector:
         """A frame we cannot read: to dead letters (kind 'malformed'), never dropped silently."""
         self.malformed += 1
         frame = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        return Mapped(orjson.dumps({"kind": "malformed", "network": "bluesky", "reason": reason,
-                                    "frame": frame[:10_000]}), None)
+        return non_event("malformed", "bluesky", reason=reason, frame=frame[:10_000])
 
 
 def _ref_uri(ref: object) -> str | None:

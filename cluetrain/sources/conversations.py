@@ -25,6 +25,7 @@ from typing import Callable
 
 import orjson
 
+from cluetrain.domain.events import FIELDS
 from cluetrain.sources.accounts import NetworkAccounts
 from cluetrain.sources.cursor import ConnectorStore, SentPost
 
@@ -52,6 +53,14 @@ class Mapped:
     """An event (JSON bytes, one line) and what the store must remember once it is delivered."""
     line: bytes
     sent: SentPost | None
+
+
+def non_event(kind: str, network: str, **fields) -> Mapped:
+    """A line for dead letters (a tombstone, a malformed frame): every field of the event
+    format (None unless given), so that the worker's reason is `unknown kind: '<kind>'`."""
+    record = {name: fields.pop(name, None) for name in FIELDS}
+    record.update(kind=kind, network=network, **fields)
+    return Mapped(orjson.dumps(record), None)
 
 
 def iso639_1(langs) -> str | None:
@@ -104,11 +113,8 @@ class ConversationMapper:
         sent = self._pending.get(event_id) or self.store.post(event_id)
         if sent is None:
             return None
-        record = {"kind": kind, "event_id": event_id, "conversation_id": sent.conversation_id,
-                  "brand": sent.brand, "network": network, "at": at}
-        if text is not None:
-            record["text"] = text
-        return Mapped(orjson.dumps(record), None)
+        return non_event(kind, network, event_id=event_id, conversation_id=sent.conversation_id, brand=sent.brand,
+                         text=text, created_at=at)
 
     def saved(self) -> list[SentPost]:
         """The posts mapped since the last call, for the store (after their delivery)."""

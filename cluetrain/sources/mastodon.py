@@ -23,6 +23,7 @@ import html
 import re
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,9 +32,10 @@ from typing import Iterable, Iterator
 
 import orjson
 
+from cluetrain.domain.events import format_rfc3339
 from cluetrain.settings import Settings
 from cluetrain.sources.accounts import load_accounts
-from cluetrain.sources.conversations import ConversationMapper, Mapped, Post
+from cluetrain.sources.conversations import ConversationMapper, Mapped, Post, non_event
 from cluetrain.sources.cursor import ConnectorStore
 from cluetrain.sources.feed import LiveFeed
 from cluetrain.sources.http_client import error_detail, headers
@@ -44,6 +46,11 @@ READ_TIMEOUT_S = 60.0  # servers send a heartbeat comment every ~15 s: silence t
 PUBLIC_VISIBILITY = ("public", "unlisted")
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
+
+
+def _now() -> str:
+    """Mastodon's delete event carries no time: the moment we learnt of it."""
+    return format_rfc3339(int(time.time() * 1000))
 
 
 def stream_path(spec: str) -> str:
@@ -134,7 +141,7 @@ class MastodonConnector:
 
     def handle(self, event: str, data: str) -> Mapped | None:
         if event == "delete":
-            return self.mapper.tombstone("delete", f"{self.server}/{data.strip()}", "", "mastodon")
+            return self.mapper.tombstone("delete", f"{self.server}/{data.strip()}", _now(), "mastodon")
         if event not in ("update", "status.update", "notification"):
             return None
         try:
@@ -149,7 +156,7 @@ class MastodonConnector:
         if status is None:
             return None
         if event == "status.update":
-            return self.mapper.tombstone("edit", status.event_id, payload.get("edited_at") or "", "mastodon",
+            return self.mapper.tombstone("edit", status.event_id, payload.get("edited_at") or _now(), "mastodon",
                                          status.text)
         return self.mapper.map(status)
 
@@ -174,5 +181,4 @@ class MastodonConnector:
 
     def _malformed(self, event: str, data: str, reason: str) -> Mapped:
         self.malformed += 1
-        return Mapped(orjson.dumps({"kind": "malformed", "network": "mastodon", "event": event, "reason": reason,
-                                    "frame": data[:10_000]}), None)
+        return non_event("malformed", "mastodon", event=event, reason=reason, frame=data[:10_000])
