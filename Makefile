@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 demo: $(STAMP)
 	$(BIN)/cluetrain run --input data/twcs_head5000.csv
+	@echo "Open the dashboard on these results: $(BIN)/cluetrain dashboard   (then http://127.0.0.1:8080/)"
 
 test: $(STAMP) clickhouse-server chromium
 	$(BIN)/pytest -q
