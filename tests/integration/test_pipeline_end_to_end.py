@@ -28,10 +28,12 @@ from cluetrain.sources.replay import Replayer, arrange, parse_line
 from cluetrain.cli.run import WorkerProcess, wait_until_processed
 from tests.malformed_inputs import CLOCK_MS, MALFORMED
 from tests.reference import reference, reference_brand_alerts
+from tests.reference_policies import read_policy_file
 from tests.support.ch_tables import (read_rows, read_turns, read_windows, reference_turns_rounded,
                                      reference_windows)
 from tests.support.kill import kill_mid_stream
 from tests.support.paths import DATA
+from tests.support.sla_policies import write_policy_file
 
 pytestmark = pytest.mark.integration
 
@@ -48,9 +50,10 @@ def run_cli(*args, cwd, timeout=300, env=None):
                           text=True, timeout=timeout)
 
 
-def assert_tables_equal_reference(target, events):
+def assert_tables_equal_reference(target, events, policies: str = ""):
     ref_alerts = {}
-    ref_turns, ref_windows, ref_sentiment = reference(events, score=score, alerts=ref_alerts)
+    ref_turns, ref_windows, ref_sentiment = reference(events, score=score, alerts=ref_alerts,
+                                                      policies=read_policy_file(policies) if policies else None)
     assert read_turns(target) == reference_turns_rounded(ref_turns)
     assert read_windows(target) == reference_windows(ref_windows)
     rows = read_rows(target, "SELECT * FROM {db}.alerts FINAL")
@@ -155,10 +158,14 @@ def test_malformed_inputs_land_in_dead_letters_and_good_events_around_them_are_s
     assert {r["event_id"] for r in stored} == expected_good
 
 
+@pytest.mark.parametrize("with_policies", [False, True], ids=["24/7", "policy file"])
 @pytest.mark.parametrize("engine", ["bulk", "faust"])
-def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target, engine):
-    events = generate(9, 12000)
-    settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500, engine=engine)
+def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path, broker, clickhouse_target, engine,
+                                                                        with_policies):
+    events = generate(9, 12000)  # 2026-01-05 and 06: the policy file's holiday is the 6th
+    policies = write_policy_file(tmp_path, "2026-01-06") if with_policies else ""
+    settings = local_settings(tmp_path, broker, clickhouse_target, partitions=3, sink_batch_size=500, engine=engine,
+                              policies=policies)
     ensure_topics(settings, broker.url)
     lines = arrange([parse_line(i, orjson.dumps(e)) for i, e in enumerate(events)], "file")
     with Replayer(settings, broker.url) as replayer:
@@ -175,7 +182,7 @@ def test_worker_killed_mid_stream_restarts_without_loss_or_double_count(tmp_path
     counts = read_rows(clickhouse_target, "SELECT (SELECT count() FROM {db}.mentions FINAL) + "
                                           "(SELECT count() FROM {db}.replies FINAL) AS n")[0]
     assert counts["n"] == len({e["event_id"] for e in events})
-    assert_tables_equal_reference(clickhouse_target, events)
+    assert_tables_equal_reference(clickhouse_target, events, policies)
 
 
 def test_replay_speed_does_not_change_turns_or_alerts(tmp_path):

@@ -9,6 +9,7 @@ horizon, offsets) last.
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from cluetrain.settings import Settings
 from cluetrain.processing.processor import PipelineProcessor
@@ -51,8 +52,21 @@ def run(settings, batches, processor, tables, saved):
             saved[part] = ({**old_convs, **convs}, meta if meta is not None else old_meta)
 
 
-def test_every_cut_of_every_save_recovers_the_same_turns():
-    settings = Settings.from_env({}, partitions=1)
+# acme open 10:00-10:30 and 12:00-18:00: m1's deadline moves from 11:00 to 12:30, m2's to 12:35
+POLICY = """
+[brands.acme]
+first_reply_sla_s = 3600
+hours = { mon = ["10:00-10:30", "12:00-18:00"] }
+"""
+
+
+@pytest.mark.parametrize("policy", [None, POLICY], ids=["24/7", "business hours"])
+def test_every_cut_of_every_save_recovers_the_same_turns(tmp_path, policy):
+    env = {}
+    if policy:
+        (tmp_path / "policies.toml").write_text(policy)
+        env["CLUETRAIN_POLICIES"] = str(tmp_path / "policies.toml")
+    settings = Settings.from_env(env, partitions=1)
     broker, _ = all_records(settings)
     mentions = broker.records(settings.topic_mentions, 0)
     replies = broker.records(settings.topic_replies, 0)
@@ -64,6 +78,8 @@ def test_every_cut_of_every_save_recovers_the_same_turns():
     expected = {k: as_plain(v) for k, v in baseline.rows("turns").items()}
     assert expected[("acme", "m1", 0)]["status"] == "answered"
     assert expected[("acme", "m2", 0)]["status"] == "answered_late"
+    deadline = expected[("acme", "m1", 0)]["deadline"] - expected[("acme", "m1", 0)]["started_at"]
+    assert deadline == (9000 if policy else 3600)
 
     for crash_batch in range(len(batches)):
         processor, tables, saved = PipelineProcessor(settings), FinalTables(), {}

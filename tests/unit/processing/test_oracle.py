@@ -14,6 +14,7 @@ from cluetrain.sources.twcs import import_twcs
 from cluetrain.text import language, sentiment
 from cluetrain.domain.events import parse_rfc3339_ms
 from tests.reference import reference, reference_brand_alerts
+from tests.reference_policies import read_policy_file
 from tests.support.pipeline_driver import as_plain, consume, replay_to_memory
 from tests.support.paths import DATA
 
@@ -28,7 +29,8 @@ def assert_equal_to_reference(tables, records, settings):
     ref_alerts = {}
     ref_turns, ref_windows, ref_sentiment = reference(records, sla_s=settings.default_sla_s,
                                                       brand_sla=dict(settings.brand_sla), score=score,
-                                                      warn_fraction=settings.sla_warning_fraction, alerts=ref_alerts)
+                                                      warn_fraction=settings.sla_warning_fraction, alerts=ref_alerts,
+                                                      policies=read_policy_file(settings.policies) if settings.policies else None)
     rows = [r for r in tables.rows("alerts").values()]
     turn_alerts = {r["alert_id"]: (r["kind"], int(r["fired_at"].timestamp()),
                                    None if r["resolved_at"] is None else int(r["resolved_at"].timestamp()),
