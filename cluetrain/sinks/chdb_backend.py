@@ -7,6 +7,7 @@ DateTime rendered as epoch seconds, so nothing depends on the machine's time zon
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
 import tempfile
@@ -16,6 +17,8 @@ from typing import Sequence
 import orjson
 
 from .backends import BaseBackend, ClickHouseError, base_type, column_list, one_line, qualified_name, check_identifier
+
+log = logging.getLogger(__name__)
 
 # Datetimes are written as RFC 3339 (naive ones as UTC) by orjson itself, and read
 # back by the session's date_time_input_format = 'best_effort'; ints stay numbers
@@ -159,6 +162,8 @@ class ChdbBackend(BaseBackend):
         except Exception as exc:
             message = one_line(str(exc)).replace("Streaming insert finish failed: ", "")
             raise ClickHouseError(f"insert into {table} failed: {message}") from None
+        # the instant rows become visible to readers (CLUETRAIN_LOG_LEVEL=debug)
+        log.debug("inserted %d rows into %s", len(rows), table)
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         session = self._require()

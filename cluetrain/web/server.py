@@ -76,7 +76,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 def _placeholder_app(environ, start_response):
     body = (b"<!doctype html><title>cluetrain</title><p>The dashboard page is not installed in this version "
             b"(cluetrain.web.dashboard). The SQL endpoint and <code>cluetrain query</code> read the results.")
-    start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=UTF-8"),
+    start_response("200 OK", [("Content-Type", "text/html; charset=UTF-8"),
                                                ("Content-Length", str(len(body)))])
     return [body]
 

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 USERS_D = REPO / "deploy" / "clickhouse" / "users.d" / "cluetrain.xml"
 MIGRATIONS = len(list_migrations())
+INSERT_LINE = re.compile(r"^(?P<at>\S+ \S+) DEBUG cluetrain\.sinks\.chdb_backend: inserted (?P<rows>\d+) rows into (?P<table>\w+)$")
 
 
 def cli(*args, cwd: Path, env=None, timeout=120, **kwargs):
@@ -110,6 +112,23 @@ def _curl(*args) -> subprocess.CompletedProcess:
     return subprocess.run(["curl", "-s", "-S", "-i", *args], capture_output=True, text=True, timeout=30)
 
 
+def visibility_lags(worker_log: Path, polls: list[tuple[float, int]]) -> list[float]:
+    """Seconds from each insert into mentions (the worker's debug line, after the insert
+    returned) to the first poll that saw its rows: the write-to-visible delay, bounded by
+    the poll interval (50 ms) and a query's round trip."""
+    lags, written = [], 0
+    for line in worker_log.read_text(errors="replace").splitlines():
+        match = INSERT_LINE.match(line)
+        if not match or match.group("table") != "mentions":
+            continue
+        written += int(match.group("rows"))
+        at = datetime.datetime.strptime(match.group("at"), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        seen = next((t for t, count in polls if count >= written and t >= at - 0.01), None)
+        if seen is not None and polls[0][0] <= at:  # inserts before the first poll prove nothing
+            lags.append(seen - at)
+    return lags
+
+
 def test_live_run_serves_the_embedded_store_to_clickhouse_connect_and_curl(tmp_path):
     events = generate(3, 4000)  # one day of event time, replayed in ~20 s
     write_jsonl(events, tmp_path / "events.jsonl")
@@ -117,22 +136,20 @@ def test_live_run_serves_the_embedded_store_to_clickhouse_connect_and_curl(tmp_p
     password = "pw-" + secrets.token_hex(8)
     port, sql_port = free_port(), free_port()
     env = dict(os.environ, CLUETRAIN_LOG_DIR=str(tmp_path / "logs"), CLUETRAIN_SQL_USER="analyst",
-               CLUETRAIN_SQL_PASSWORD=password)
+               CLUETRAIN_SQL_PASSWORD=password, CLUETRAIN_LOG_LEVEL="debug")  # the worker logs each insert
     proc = subprocess.Popen(
         [sys.executable, "-m", "cluetrain", "run", "--input", str(tmp_path / "events.jsonl"), "--speed", "4000",
          "--clickhouse", str(tmp_path / "data"), "--dashboard", "--port", str(port), "--sql-port", str(sql_port)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         client = _wait_for_client(sql_port, password, proc)
-        lags, counts = [], []
-        while proc.poll() is None and (not counts or counts[-1] < mentions):
-            count, newest = client.query("SELECT count(), max(ingested_at) FROM mentions").result_rows[0]
-            now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-            if count and (not counts or count > counts[-1]):  # rows arrived since the last poll
-                lags.append((now - newest).total_seconds())  # ingested_at is whole seconds: +<1 s
-            counts.append(count)
-            time.sleep(0.25)
-        assert counts[-1] == mentions, counts[-20:]
+        polls = []  # (wall time, rows visible)
+        while proc.poll() is None and (not polls or polls[-1][1] < mentions):
+            count = client.query("SELECT count() FROM mentions").result_rows[0][0]
+            polls.append((time.time(), count))
+            time.sleep(0.05)
+        assert polls[-1][1] == mentions, polls[-20:]
+        lags = visibility_lags(tmp_path / "logs" / "worker.log", polls)
         assert len(lags) >= 5, "the run ended before rows could be watched arriving"
         assert max(lags) <= 2.0, sorted(lags)[-5:]
 
