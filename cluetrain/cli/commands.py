@@ -208,7 +208,7 @@ def cmd_worker(args) -> int:
     if args.dashboard:  # this process owns the embedded store: it serves it too
         from cluetrain.web.server import Endpoints
 
-        with Endpoints(settings, _address(args)) as endpoints:
+        with Endpoints(settings, _address(args), create=True) as endpoints:
             print(endpoints.describe(), flush=True)
             return run_worker(settings)
     return run_worker(settings)

@@ -62,6 +62,17 @@ class Credentials:
             hmac.compare_digest(password.encode(), self.password.encode())
 
 
+def basic_auth(header: str) -> tuple[str, str] | None:
+    """(user, password) of an `Authorization: Basic ...` header, None if it is not one."""
+    if not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
+
+
 class ClickHouseHttpApp:
     """WSGI app: ClickHouse's HTTP protocol, read-only, on a ChdbReader."""
 
@@ -95,10 +106,7 @@ class ClickHouseHttpApp:
         user, password = params.get("user"), params.get("password", "")
         header = environ.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Basic "):
-            try:
-                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                user = None
+            user, password = basic_auth(header) or (None, "")
         elif "HTTP_X_CLICKHOUSE_USER" in environ:
             user, password = environ["HTTP_X_CLICKHOUSE_USER"], environ.get("HTTP_X_CLICKHOUSE_KEY", "")
         if user is None and not self.credentials.accepts("default", ""):

@@ -5,14 +5,15 @@ results: who owns the embedded store).
 `Endpoints(settings, address).start()` opens a read-only reader on the configured
 target and serves, each on a threaded WSGI server in daemon threads:
 - `http://host:port/`: cluetrain.web.dashboard.create_app(query) when that module is
-  installed, else a page that says the dashboard is not available;
+  installed, else a page that says the dashboard is not available; behind basic auth
+  with the SQL endpoint's credentials when they have a password;
 - `http://host:sql_port/`: clickhouse_http.ClickHouseHttpApp (embedded store only; a
   ClickHouse server has its own HTTP interface).
 """
 from __future__ import annotations
 
 import ipaddress
-import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,7 @@ from cluetrain.runtime.processes import ProcessError, ensure_port_free
 from cluetrain.settings import Settings, SettingsError
 from cluetrain.sinks.backends import open_backend
 
-from .clickhouse_http import ClickHouseHttpApp, Credentials
-
-log = logging.getLogger(__name__)
-
+from .clickhouse_http import ClickHouseHttpApp, Credentials, basic_auth
 
 @dataclass(frozen=True)
 class Address:
@@ -81,6 +79,20 @@ def _placeholder_app(environ, start_response):
     return [body]
 
 
+def require_credentials(app, credentials: Credentials):
+    """The dashboard behind the SQL endpoint's credentials (HTTP basic auth) when it has a password."""
+    def guarded(environ, start_response):
+        user, password = basic_auth(environ.get("HTTP_AUTHORIZATION", "")) or ("", "")
+        if credentials.accepts(user, password):
+            return app(environ, start_response)
+        body = b"Authentication required: the user and password of CLUETRAIN_SQL_USER / CLUETRAIN_SQL_PASSWORD.\n"
+        start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=UTF-8"),
+                                            ("Content-Length", str(len(body))),
+                                            ("WWW-Authenticate", 'Basic realm="cluetrain"')])
+        return [body]
+    return guarded
+
+
 def dashboard_app(query):
     try:
         from cluetrain.web.dashboard import create_app
@@ -92,9 +104,10 @@ def dashboard_app(query):
 class Endpoints:
     """The dashboard and (embedded store) the SQL endpoint, served from this process."""
 
-    def __init__(self, settings: Settings, address: Address):
+    def __init__(self, settings: Settings, address: Address, *, create: bool = False):
         self.settings = settings
         self.address = address
+        self.create = create  # the worker: it creates the embedded store's directory anyway
         self.reader = None
         self.servers: list[WSGIServer] = []
 
@@ -108,16 +121,19 @@ class Endpoints:
         ports = [self.address.port] + ([self.address.sql_port] if self.serves_sql else [])
         for port in ports:
             ensure_port_free(self.address.host, port)
-        if self.serves_sql and not credentials.password and not _is_loopback(self.address.host):
-            raise ProcessError(f"the SQL endpoint on {self.address.host} is reachable from the network: "
+        if not credentials.password and not _is_loopback(self.address.host):
+            raise ProcessError(f"serving the results on {self.address.host} makes them reachable from the network: "
                                "set CLUETRAIN_SQL_PASSWORD or CLUETRAIN_SQL_PASSWORD_FILE")
         return credentials
 
     def start(self) -> "Endpoints":
         credentials = self.check()
         s = self.settings
+        if self.create and s.embedded_clickhouse:
+            os.makedirs(s.clickhouse, exist_ok=True)
         self.reader = open_backend(s.clickhouse, s.database, read_only=True)
-        self._serve(self.address.port, dashboard_app(self.reader.query))
+        dashboard = dashboard_app(self.reader.query)
+        self._serve(self.address.port, require_credentials(dashboard, credentials) if credentials.password else dashboard)
         if self.serves_sql:
             import chdb
 

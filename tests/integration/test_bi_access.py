@@ -169,8 +169,10 @@ def test_live_run_serves_the_embedded_store_to_clickhouse_connect_and_curl(tmp_p
         assert "X-ClickHouse-Exception-Code: 164" in refused.stdout and "Code: 164. DB::Exception:" in refused.stdout
         wrong = _curl("-u", "analyst:wrong", base + "?query=SELECT+1")
         assert wrong.stdout.startswith("HTTP/1.0 403") and "X-ClickHouse-Exception-Code: 516" in wrong.stdout
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
-            assert page.status == 200
+        page = _curl(f"http://127.0.0.1:{port}/")
+        assert page.stdout.startswith("HTTP/1.0 401")  # the dashboard has the endpoint's credentials
+        page = _curl("-u", f"analyst:{password}", f"http://127.0.0.1:{port}/")
+        assert page.stdout.startswith("HTTP/1.0 200"), page.stdout[:200]
         assert client.query("SELECT count() FROM mentions").result_rows == [(mentions,)]
     finally:
         proc.send_signal(signal.SIGTERM)
