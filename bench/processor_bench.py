@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/processor_bench.py [--events N] [--seed S] [--rounds R]
                                               [--no-cache] [--compare] [--no-gc-pause] [--no-freeze]
-                                              [--profile [--profile-out FILE]]
+                                              [--profile [--profile-out FILE]] [--policies FILE]
 
 Generates N events (cluetrain.sources.generate), replays them into the in-memory broker
 of the agent tests (cluetrain/sources/replay.replay_to_memory: the real Replayer,
@@ -19,7 +19,9 @@ with them, alternating, and checks that the digests agree. --no-gc-pause measure
 processor without its garbage-collector pause. --profile adds a cProfile top 20. Garbage
 collections that run outside process() are charged to it (see GcOutside), and the
 prepared input is frozen out of the collector (gc.freeze: a worker holds no such heap)
-unless --no-freeze."""
+unless --no-freeze. --policies FILE runs each round without and with that SLA policy
+file (CLUETRAIN_POLICIES), alternating, and prints the ratio: the cost of business-hours
+deadlines and priorities on the same records."""
 from __future__ import annotations
 
 import argparse
@@ -148,9 +150,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave the prepared input in the collector's heap (a bigger heap to scan)")
     ap.add_argument("--profile", action="store_true", help="cProfile top 20 (one extra round)")
     ap.add_argument("--profile-out", help="with --profile: also dump the raw stats to this file")
+    ap.add_argument("--policies", help="an SLA policy file: rounds without and with it, alternating")
     args = ap.parse_args(argv)
+    if args.policies and args.compare:
+        ap.error("--policies and --compare: one comparison at a time")
 
     settings = Settings.from_env({}, partitions=PARTITIONS)
+    if args.policies:
+        return compare_policies(settings, settings.replace(policies=args.policies), args)
     if args.no_gc_pause:
         if not hasattr(pipeline.PipelineProcessor, "_process"):
             print("(this version has no GC pause: --no-gc-pause ignored)", file=sys.stderr)
@@ -196,6 +203,32 @@ def main(argv: list[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(20)
         print(stream.getvalue())
     return 0 if len(all_digests) == 1 else 1
+
+
+def compare_policies(without: Settings, with_file: Settings, args) -> int:
+    """Best records/s of each, on the same batches; each side's digest must not vary."""
+    batches = build_batches(without, args.events, args.seed)
+    records = sum(len(b) for b in batches)
+    if not args.no_freeze:
+        gc.collect()
+        gc.freeze()
+    set_caches(not args.no_cache)
+    sides = {"without a policy file": without, f"with {args.policies}": with_file}
+    best: dict[str, float] = {}
+    digests: dict[str, set] = {}
+    for r in range(args.rounds):
+        for label, settings in sides.items():
+            seconds, digest = run(settings, batches)
+            best[label] = min(best.get(label, seconds), seconds)
+            digests.setdefault(label, set()).add(digest)
+            print(f"round {r + 1} {label}: {records / seconds:,.0f} records/s digest {digest}")
+    for label in sides:
+        print(f"best {label}: {records / best[label]:,.0f} records/s ({best[label] * 1e6 / records:.1f} µs/record)")
+    slow, fast = best[f"with {args.policies}"], best["without a policy file"]
+    print(f"with / without: {fast / slow:.3f} of the throughput ({records} records)")
+    stable = all(len(d) == 1 for d in digests.values())
+    print("each side's digests agree" if stable else f"DIGESTS VARY: {digests}")
+    return 0 if stable else 1
 
 
 if __name__ == "__main__":
