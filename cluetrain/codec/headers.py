@@ -6,7 +6,9 @@ partition is derived from these clocks, so it does not depend on how brands are 
 over partitions. Idle partitions get clock *ticks* (empty value, `cluetrain-tick`);
 the end of a replay is a tick with `cluetrain-final` (watermark = last created_at).
 Lines a replayer could not validate travel as raw JSON (`content-type`), so that the
-worker is the one place that turns bad input into dead letters.
+worker is the one place that turns bad input into dead letters. Headers are input too:
+`header_values` rejects those that cannot be trusted (DESIGN.md § Watermark, clock
+headers and ticks).
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ TICK = "cluetrain-tick"
 FINAL = "cluetrain-final"
 CONTENT_TYPE = "content-type"
 JSON = "application/json"
-_OURS = frozenset({CLOCK, TICK, FINAL, CONTENT_TYPE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +44,28 @@ def header_values(headers: tuple[tuple[str, bytes], ...]) -> tuple[int | None, b
     headers are ignored."""
     clock = content_type = None
     tick = final = False
-    seen: set[str] = set()
     for key, value in headers:
-        if key not in _OURS:
-            continue
-        if key in seen:
-            raise BadEvent(f"header {key} given more than once")
-        seen.add(key)
         if key == CLOCK:
+            if clock is not None:  # a clock read is never None: _clock_ms raises instead
+                raise _twice(key)
             clock = _clock_ms(value)
         elif key == TICK:
+            if tick:
+                raise _twice(key)
             tick = True
         elif key == FINAL:
+            if final:
+                raise _twice(key)
             final = True
-        else:
+        elif key == CONTENT_TYPE:
+            if content_type is not None:
+                raise _twice(key)
             content_type = value.decode("ascii", "replace")
     return clock, tick, final, content_type
+
+
+def _twice(key: str) -> BadEvent:
+    return BadEvent(f"header {key} given more than once")
 
 
 def _clock_ms(value: bytes) -> int:
