@@ -58,7 +58,8 @@ def turn(brand, conv, index, started, status, latency=None, responder=("", ""), 
          version=1):
     answered = None if latency is None else started + timedelta(seconds=latency)
     return (brand, conv, index, started, 1, answered, responder[0], responder[1], latency, status,
-            started + timedelta(hours=1), f"u-{conv}", followers, 0.0, 0.0, 0, version)
+            started + timedelta(hours=1), f"u-{conv}", followers, 0.0, 0.0, 0, version,
+            "normal", latency)  # no policy file: priority normal, business latency = latency
 
 
 ACME, ANN, BOB = ("acme", "brand"), ("acme/Ann", "employee"), ("acme/Bob", "employee")

@@ -49,7 +49,8 @@ def turn(brand, conv, index, status, first, last, responder=("", ""), version=1)
     latency = 120 if answered else None
     return (brand, conv, index, started, 1, answered, responder[0], responder[1], latency, status,
             started + timedelta(hours=1), f"u-{conv}", None, first, last,
-            int(first <= -0.05) + int(last <= -0.05), version)
+            int(first <= -0.05) + int(last <= -0.05), version,
+            "normal", latency)  # no policy file: priority normal, business latency = latency
 
 
 ACME, ANN, BOB = ("acme", "brand"), ("acme/Ann", "employee"), ("acme/Bob", "employee")
