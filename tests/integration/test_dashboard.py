@@ -389,3 +389,52 @@ def test_readable_at_phone_width(dashboard, browser, request):
         screenshot(browser, request, "dashboard-phone.png", width=390, height=844)
     finally:
         browser.set_window_size(1280, 800)
+
+
+def test_a_live_run_updates_the_page_as_it_goes(tmp_path, browser):
+    """`cluetrain run --dashboard` on the embedded store: the page, loaded once, follows
+    the stream's clock while the run replays (about a day of event time in ~20 s)."""
+    import signal
+    import subprocess
+    import sys
+
+    from cluetrain.runtime.processes import free_port
+    from cluetrain.sources.jsonl import write_jsonl
+
+    write_jsonl(generate(3, 4000), tmp_path / "events.jsonl")
+    port, sql_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cluetrain", "run", "--input", str(tmp_path / "events.jsonl"), "--speed", "4000",
+         "--clickhouse", str(tmp_path / "data"), "--dashboard", "--port", str(port), "--sql-port", str(sql_port)],
+        cwd=tmp_path, env=dict(os.environ, CLUETRAIN_LOG_DIR=str(tmp_path / "logs")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/?range=all"
+        wait_for(lambda: _answers(url), 90, "the dashboard of the run")
+        browser.get(url)
+        wait_for(lambda: browser.find_elements("css selector", '.card[data-metric="sla_compliance"]'), 30,
+                 "the scorecard once the first rows are stored")
+        browser.execute_script("window.notReloaded = true")
+        seen = []
+        while proc.poll() is None and len(seen) < 4:
+            try:
+                clock = browser.find_element("css selector", '[data-section="asof"] time').get_attribute("datetime")
+            except Exception:  # replaced by an update between find and read
+                continue
+            if not seen or seen[-1] != clock:
+                seen.append(clock)
+            time.sleep(0.2)
+        assert len(seen) >= 3, f"the page followed the run through {seen} only"
+        assert seen == sorted(seen)
+        assert browser.execute_script("return window.notReloaded") is True
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False

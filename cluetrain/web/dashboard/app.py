@@ -19,7 +19,7 @@ from .filters import FilterError, Filters, parse_filters
 from .pages import conversation_page, dashboard_page, error_page
 from .render import sections
 from .snapshot import load_snapshot
-from .store import EmptyStore, Query, StoreUnavailable, UnknownBrand, read_clock
+from .store import EmptyStore, Query, StoreNotMigrated, StoreUnavailable, UnknownBrand, read_clock
 
 STATIC = resources.files(__package__).joinpath("static")
 CONTENT_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
@@ -40,6 +40,10 @@ class ViewerError(Exception):
 
 
 def explain(error: Exception) -> ViewerError:
+    if isinstance(error, StoreNotMigrated):
+        return ViewerError("503 Service Unavailable", "The database is behind this version", str(error),
+                           "Run the pipeline (<code>cluetrain run</code> or <code>cluetrain worker</code>) once "
+                           "with the user that migrates: it adds the missing tables and views.", retry=True)
     if isinstance(error, StoreUnavailable):
         return ViewerError("503 Service Unavailable", "ClickHouse is not answering", str(error),
                            "Check that the server is running and that <code>--clickhouse</code> names it; "

@@ -5,6 +5,7 @@ The SQL uses unqualified names: the caller's query() has the database selected.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -18,6 +19,14 @@ class StoreUnavailable(RuntimeError):
 
 class EmptyStore(RuntimeError):
     """The database holds no event yet."""
+
+
+class StoreNotMigrated(StoreUnavailable):
+    """A table or view the page reads is missing: the database is behind this version."""
+
+
+# what a missing table or view reads like on ClickHouse 18.16 and on chdb (code 60)
+_MISSING_TABLE = re.compile(r"Code: 60\b|Unknown table|doesn't exist", re.IGNORECASE)
 
 
 class UnknownBrand(LookupError):
@@ -40,7 +49,8 @@ def rows(query: Query, sql: str) -> list[dict]:
     try:
         columns, values = query(sql)
     except Exception as error:  # any driver or engine error: the page shows it, never a trace
-        raise StoreUnavailable(_one_line(error)) from error
+        kind = StoreNotMigrated if _MISSING_TABLE.search(str(error)) else StoreUnavailable
+        raise kind(_one_line(error)) from error
     return [dict(zip(columns, row)) for row in values]
 
 

@@ -39,3 +39,12 @@ def test_bad_filters_static_files_and_unknown_paths():
     assert call(app, "/nowhere")[0].startswith("404")
     assert call(app, "/static/dashboard.css")[1].startswith("text/css")
     assert call(app, "/static/../app.py")[0].startswith("404")
+
+
+def test_a_missing_view_says_the_database_is_behind_this_version():
+    def old_database(sql):
+        raise ClickHouseError("Code: 60. DB::Exception: Table cluetrain.v_open_turn_queue doesn't exist.")
+
+    status, _, body = call(create_app(old_database), "/")
+    assert status.startswith("503") and "The database is behind this version" in body
+    assert "cluetrain run" in body
