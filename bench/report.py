@@ -5,8 +5,9 @@ from __future__ import annotations
 from bench.benchlib import PartResult, fmt_rate, fmt_ratio, format_table
 from bench.stacks import IDLE, breakdown, cumulative, is_idle
 
-RESULT_ROWS = ("a", "a'", "b", "c", "f", "s1", "s2", "d", "e", "p")  # the order of the rows
-RATIO_BASES = ("a", "b", "d")  # the ceiling, the floor and the peer
+RESULT_ROWS = ("a", "a'", "b", "c", "f", "s1", "s2", "d", "g", "e", "p")  # the order of the rows
+# the ceiling, the floor, the bare-count peer and the fair peer (the same job on Quix)
+RATIO_BASES = ("a", "b", "d", "g")
 PROFILE_TITLE = "# Where the worker's time goes (profile of part (c))"
 PROFILE_HZ = 100
 

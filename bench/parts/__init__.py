@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.parts import (
-    end_to_end, faust_engine, latency, naive_faust, profile, quix, raw_consume, replay, scaling,
+    end_to_end, faust_engine, latency, naive_faust, profile, quix, quix_job, raw_consume, replay, scaling,
 )
 
 PARTS = {
@@ -13,7 +13,8 @@ PARTS = {
     "c": end_to_end.run,    # cluetrain worker end to end -> chdb
     "f": faust_engine.run,  # the worker with the Faust engine
     "s": scaling.run,       # 1 then 2 workers -> clickhouse-server
-    "d": quix.run,          # Quix Streams, the peer
+    "d": quix.run,          # Quix Streams, the peer: the bare per-brand minute count
+    "g": quix_job.run,      # Quix Streams running cluetrain's job: the fair peer
     "l": latency.run,       # event-to-queryable latency at steady rates
     "p": profile.run,       # (c) under py-spy
 }
