@@ -23,8 +23,7 @@ from cluetrain.cli.commands import (
     cmd_worker,
 )
 
-EXIT_USAGE = 2
-EXIT_ERROR = 1
+from cluetrain.runtime import exit_codes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except KeyboardInterrupt:
         print("cluetrain: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except SystemExit:
         raise
     except BrokenPipeError:
@@ -158,7 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         kind = "error" if _is_user_error(exc) else f"error ({type(exc).__name__})"
         print(f"cluetrain: {kind}: {message}", file=sys.stderr)
-        return EXIT_ERROR
+        return exit_code_of(exc)
+
+
+def exit_code_of(exc: Exception) -> int:
+    """The exit code an error means (runtime/exit_codes.py, the table in deploy/README.md)."""
+    from cluetrain.runtime.processes import ProcessError
+    from cluetrain.settings import SettingsError
+    from cluetrain.sinks.backends import ClickHouseError
+    from cluetrain.sinks.writer import SinkError
+
+    if isinstance(exc, (SettingsError, FileNotFoundError, IsADirectoryError)):
+        return exit_codes.USAGE
+    if isinstance(exc, (ClickHouseError, SinkError)):
+        return exit_codes.CLICKHOUSE
+    if isinstance(exc, ProcessError):
+        return exc.exit_code
+    return exit_codes.ERROR
 
 
 def _is_user_error(exc: Exception) -> bool:

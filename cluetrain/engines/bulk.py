@@ -6,24 +6,37 @@ per call, processes them (`PipelineProcessor.process`, pure) and hands the resul
 engines/commit.py with three adapters: the ClickHouse writer, the worker's producer
 (alerts, dead letters and the state changelog) and the consumer (offsets). On
 assignment the worker resumes from the offsets in its recovered state, which is exact.
+
+Faults (DESIGN.md § ClickHouse outages, § Broker faults): the rows are written on the
+writer's thread while the paused consumer keeps its group alive (held_input.py); a
+broker that is gone ends the process with exit code 4 (kafka/watch.py sees it first;
+librdkafka's "all brokers down" second), before librdkafka reconnects to a restarted
+broker whose topics were re-created, which crashes librdkafka 2.12 (SIGSEGV).
 """
 from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
+import sys
 import time
+from typing import Callable
 
 from cluetrain.settings import Settings
 from cluetrain.codec.outputs import alert_record, dead_letter_record
 from cluetrain.domain.results import Alert, DeadLetter
 from cluetrain.engines.commit import commit
+from cluetrain.engines.held_input import HeldInput, WorkerStopped
 from cluetrain.sinks.clickhouse_writer import ClickHouseWriter
 from cluetrain.kafka.admin import ensure_topics, state_changelog_topic
 from cluetrain.kafka.config import consumer_config, recovery_consumer_config
 from cluetrain.kafka.consumer import to_raw
 from cluetrain.processing.processor import BatchOutput, PipelineProcessor
 from cluetrain.kafka.producer import SourceProducer, worker_producer
+from cluetrain.kafka.watch import BrokerWatch
+from cluetrain.runtime import exit_codes
+from cluetrain.runtime.processes import BrokerError
 from cluetrain.state.changelog import ChangelogStore
 
 log = logging.getLogger(__name__)
@@ -66,15 +79,19 @@ class BulkWorker:
         self.settings = settings
         self.batch_size = batch_size or settings.sink_batch_size
         self.producer = worker_producer(settings)
-        self.consumer = Consumer(consumer_config(settings))
+        self.consumer = Consumer(dict(consumer_config(settings), error_cb=self._on_client_error))
         self.store = ChangelogStore(
             state_changelog_topic(settings), self.producer,
             lambda: Consumer(recovery_consumer_config(settings)))
         self.recovered: dict[int, tuple[dict | None, list[dict]]] = {}
         self.processor = PipelineProcessor(settings, load_state=lambda p: self.recovered.pop(p, (None, [])))
         self.writer = ClickHouseWriter(settings)
-        self.output = WorkerOutput(settings, self.producer, self.store)
+        self.output = WorkerOutput(settings, self.producer, self.store, lambda p: p in self.revoked)
         self.stopping = False
+        self.exit_code = exit_codes.OK
+        self.revoked: set[int] = set()  # partitions revoked while the current batch was held
+        self.broker_lost: str | None = None  # set by the client's error callback
+        self.held = HeldInput(self.consumer, self.check_held)
         self.batches = 0
         self.collector = CycleCollector()
 
@@ -93,6 +110,7 @@ class BulkWorker:
 
     def on_revoke(self, consumer, tps) -> None:
         partitions = {tp.partition for tp in tps}
+        self.revoked |= partitions
         self.processor.drop_partitions(partitions)
         for p in partitions:
             self.recovered.pop(p, None)
@@ -102,24 +120,68 @@ class BulkWorker:
     def run(self) -> int:
         ensure_topics(self.settings, self.settings.broker)
         self.writer.open()
+        watch = BrokerWatch(self.settings.broker, self._on_broker_gone, any_end_is_loss=self.settings.local_broker)
+        watch.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
         self.consumer.subscribe(list(self.settings.input_topics), on_assign=self.on_assign,
                                 on_revoke=self.on_revoke, on_lost=self.on_revoke)
         self.collector.start(time.monotonic())
+        broker_lost = False
         try:
             while not self.stopping:
                 messages = self.consumer.consume(num_messages=self.batch_size, timeout=POLL_TIMEOUT_S)
+                self.check_broker()
                 if messages:
                     self.handle(messages)
+        except WorkerStopped:
+            log.warning("stopped while ClickHouse was down: the batch in progress will be processed again")
+        except BrokerError:
+            broker_lost = True
+            raise
         finally:
-            self.consumer.close()
-            self.producer.close(10)
+            watch.stop()
+            self.writer.cancel()
+            if not broker_lost:  # closing would wait on a broker that is gone
+                self.consumer.close()
+                self.producer.close(10)
             self.writer.close()
-        return 0
+        return self.exit_code
 
     def _stop(self, signum, frame) -> None:
         self.stopping = True
+        self.exit_code = exit_codes.INTERRUPTED if signum == signal.SIGINT else exit_codes.OK
+
+    def _on_client_error(self, err) -> None:
+        # An exception raised here would surface as a SystemError: note it, check() raises.
+        from confluent_kafka import KafkaError
+
+        if err.fatal() or err.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.broker_lost = self.broker_lost or err.str()
+        else:
+            log.warning("consumer: %s", err.str())
+
+    def _on_broker_gone(self, reason: str) -> None:
+        """On the watch's thread: end the process now, with one line. The loop may be held
+        inside librdkafka, and waiting risks its reconnect (and crash); nothing is lost,
+        this is a crash like any other (DESIGN.md § Crash safety)."""
+        print(f"cluetrain: error: lost the broker at {self.settings.broker}: {reason}", file=sys.stderr, flush=True)
+        os._exit(exit_codes.BROKER)
+
+    def check_broker(self) -> None:
+        self.producer.poll()  # its errors say first that the broker is gone (it reconnects sooner)
+        if self.broker_lost:
+            raise BrokerError(f"lost the broker at {self.settings.broker}: {self.broker_lost}")
+
+    def check_held(self) -> None:
+        """While a batch waits for ClickHouse: a lost broker or a stop ends the wait."""
+        self.check_broker()
+        if self.stopping:
+            raise WorkerStopped()
+
+    def write(self, rows: dict[str, list[tuple]]) -> int:
+        """RowSink of the commit protocol: written on the writer's thread, input held meanwhile."""
+        return self.held.wait(self.writer.executor.submit(self.writer.write, rows))
 
     def handle(self, messages) -> None:
         records = []
@@ -128,11 +190,12 @@ class BulkWorker:
             if err is None:
                 records.append(to_raw(msg))
             elif err.fatal() or not err.retriable():
-                raise RuntimeError(f"consumer error: {err}")
+                raise BrokerError(f"cannot read {msg.topic()}[{msg.partition()}] from {self.settings.broker}: {err.str()}")
             else:
                 log.warning("consumer: %s", err)
         out: BatchOutput = self.processor.process(records, int(time.time() * 1000))
-        commit(out, rows=self.writer, topics=self.output, state=self.output, offsets=self)
+        self.revoked = set()
+        commit(out, rows=self, topics=self.output, state=self.output, offsets=self)
         self.batches += 1
         self.collector.tick(time.monotonic())
 
@@ -141,10 +204,12 @@ class BulkWorker:
         from confluent_kafka import KafkaException, TopicPartition
 
         for (topic, partition), offset in batch.gaps.items():
+            if partition in self.revoked:
+                continue
             log.warning("consumer skipped records of %s/%d: seeking back to offset %d", topic, partition, offset)
             self.consumer.seek(TopicPartition(topic, partition, offset))
         partitions = self.processor.partitions
-        offsets = [TopicPartition(topic, p, offset) for p in batch.state
+        offsets = [TopicPartition(topic, p, offset) for p in batch.state if p not in self.revoked
                    for topic, offset in partitions[p].next_offsets.items()]
         if offsets:
             try:
@@ -156,10 +221,12 @@ class BulkWorker:
 class WorkerOutput:
     """TopicOutput and StateStore of the commit protocol over the worker's one producer."""
 
-    def __init__(self, settings: Settings, producer: SourceProducer, store: ChangelogStore):
+    def __init__(self, settings: Settings, producer: SourceProducer, store: ChangelogStore,
+                 revoked: Callable[[int], bool]):
         self.settings = settings
         self.producer = producer
         self.store = store
+        self.revoked = revoked  # its new owner recovers the last saved state and redoes the batch
 
     def send_alert(self, alert: Alert) -> None:
         key, value = alert_record(alert)
@@ -170,7 +237,8 @@ class WorkerOutput:
         self.producer.send(self.settings.topic_dead_letters, value, key)
 
     def save(self, partition: int, records: dict, meta: dict | None) -> None:
-        self.store.save(partition, records, meta)
+        if not self.revoked(partition):
+            self.store.save(partition, records, meta)
 
     def flush(self) -> None:
         self.producer.flush()

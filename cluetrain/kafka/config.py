@@ -7,11 +7,18 @@ profile only.
 """
 from __future__ import annotations
 
+import logging
+
 from cluetrain.kafka import local_profile
 from cluetrain.settings import Settings
 
 REPLAY_CLIENT_ID = "cluetrain-replay"
 ADMIN_CLIENT_ID = "cluetrain-admin"
+
+# librdkafka's own log lines (`%3|…|FAIL|…` on stderr by default) go to this logger:
+# into the worker's log, and nowhere in a command that configures no logging.
+LIBRDKAFKA_LOG = logging.getLogger("cluetrain.librdkafka")
+LIBRDKAFKA_LOG.addHandler(logging.NullHandler())
 
 
 def bootstrap_servers(url: str) -> str:
@@ -38,6 +45,7 @@ def producer_config(broker_url: str, *, client_id: str = REPLAY_CLIENT_ID, messa
         "message.max.bytes": 4 * 1024 * 1024,
         "compression.type": "none",  # lz4 measured slower on the local broker (CPU-bound)
         "message.timeout.ms": int(message_timeout_s * 1000),
+        "logger": LIBRDKAFKA_LOG,
     }
 
 
@@ -60,6 +68,12 @@ def consumer_config(settings: Settings, **extra) -> dict:
         "partition.assignment.strategy": "range",
         "session.timeout.ms": settings.session_timeout_s * 1000,
         "fetch.wait.max.ms": 100,
+        # No reconnect to a lost broker before the worker has noticed (all brokers down)
+        # and stopped: reconnecting to a restarted Tansu, whose topics are new, crashes
+        # librdkafka 2.12 (DESIGN.md § Broker faults).
+        "reconnect.backoff.ms": 5000,
+        "reconnect.backoff.max.ms": 10000,
+        "logger": LIBRDKAFKA_LOG,
     }
     config.update(local_profile.confluent_overrides(settings))
     config.update(extra)
@@ -79,6 +93,7 @@ def progress_consumer_config(settings: Settings, broker_url: str) -> dict:
         "client.id": "cluetrain-progress",
         "enable.auto.commit": False,
         "fetch.wait.max.ms": 100,
+        "logger": LIBRDKAFKA_LOG,
     }
 
 

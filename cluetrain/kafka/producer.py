@@ -6,8 +6,10 @@ record delivered there. Keyed records go where kafka-python and the Java client 
 them: librdkafka's `murmur2_random` is the Java murmur2 partitioner (records without a
 key: a random partition, as kafka-python). The configurations are config.py's.
 
-Errors raise one ProducerError: the broker unreachable at start (metadata request),
-a record not delivered (message.timeout.ms bounds every record, so flush never hangs).
+Errors raise one ProducerError (exit code 4): the broker unreachable at start (metadata
+request), a record not delivered (message.timeout.ms bounds every record, so flush never
+hangs), the broker gone (all brokers down: raised at the next send or flush, without
+waiting for the message timeout).
 """
 from __future__ import annotations
 
@@ -15,11 +17,11 @@ import time
 
 from cluetrain.kafka import config as kafka_config
 from cluetrain.kafka.clients import Producer
-from cluetrain.runtime.processes import ProcessError
+from cluetrain.runtime.processes import BrokerError
 from cluetrain.settings import Settings
 
 
-class ProducerError(ProcessError):
+class ProducerError(BrokerError):
     """A record could not be produced (one-line message)."""
 
 
@@ -51,7 +53,7 @@ class SourceProducer(Producer):
 
     def _on_delivery(self, err, msg) -> None:
         if err is not None:
-            self._errors.append(f"{msg.topic()}[{msg.partition()}]: {err.str()}")
+            self._errors.append(f"record not delivered to {msg.topic()}[{msg.partition()}]: {err.str()}")
             return
         tp = (msg.topic(), msg.partition())
         offset = msg.offset() + 1
@@ -59,16 +61,18 @@ class SourceProducer(Producer):
             self.end_offsets[tp] = offset
 
     def _on_error(self, err) -> None:
-        if err.fatal():
-            self._errors.append(f"fatal: {err.str()}")
+        from confluent_kafka import KafkaError
+
+        if err.fatal() or err.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._errors.append(f"broker lost: {err.str()}")
 
     def _raise_errors(self) -> None:
         if self._errors:
             self.failed = True
             first, more = self._errors[0], len(self._errors) - 1
             self._errors.clear()
-            extra = f" (and {more} more failed records)" if more else ""
-            raise ProducerError(f"{self.purpose} to {self.broker_url} failed: record not delivered to {first}{extra}")
+            extra = f" (and {more} more errors)" if more else ""
+            raise ProducerError(f"{self.purpose} to {self.broker_url} failed: {first}{extra}")
 
     def send(self, topic: str, value: bytes | None = None, key: bytes | None = None, headers=None,
              partition: int | None = None) -> None:
@@ -93,6 +97,12 @@ class SourceProducer(Producer):
                 if time.monotonic() > deadline:
                     raise ProducerError(f"{self.purpose} to {self.broker_url}: the producer queue stayed full for "
                                         f"{self.message_timeout_s + 10:.0f} s") from None
+
+    def poll(self) -> None:
+        """Serve delivery reports and client errors now (an idle caller learns that the
+        broker is gone); raise ProducerError if something failed."""
+        self._producer.poll(0)
+        self._raise_errors()
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every queued record is delivered (or raise why not)."""

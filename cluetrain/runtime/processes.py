@@ -10,11 +10,25 @@ import subprocess
 import time
 from pathlib import Path
 
+from cluetrain.runtime import exit_codes
+
 _PR_SET_PDEATHSIG = 1
 
 
 class ProcessError(RuntimeError):
-    """A child process could not start or a resource is taken (one-line message)."""
+    """A child process could not start, failed, or a resource is taken (one-line message).
+    `exit_code`: what the command exits with (runtime/exit_codes.py)."""
+
+    def __init__(self, message: str, *, exit_code: int = exit_codes.ERROR):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class BrokerError(ProcessError):
+    """The Kafka broker is unreachable or was lost (exit code 4)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, exit_code=exit_codes.BROKER)
 
 
 def _die_with_parent() -> None:

@@ -27,6 +27,8 @@ NOT_SETTINGS = {
                        "can show its traceback too",
     "CLUETRAIN_BENCH_SNAPSHOT": "bench/snapshot.py: tells the harness it runs from a snapshot of the tree",
     "CLUETRAIN_BENCH_CWD": "bench/snapshot.py: the working directory of that re-executed harness",
+    "CLUETRAIN_CLICKHOUSE_HOST": "deploy/grafana: Grafana's provisioning reads it (the server's host), not cluetrain",
+    "CLUETRAIN_BI_PASSWORD": "deploy/grafana: Grafana's provisioning reads it (the BI user's password), not cluetrain",
 }
 
 POSITIVE_INT = Number(int)
@@ -149,7 +151,10 @@ class Settings:
         "memory for an on-disk archive until its next event; results are unchanged. 0: keep all in memory.")
     sink_batch_size: int = setting(5000, POSITIVE_INT, "Largest batch of input records a worker processes and writes to ClickHouse at once.")
     sink_flush_interval_s: float = setting(1.0, POSITIVE, "Faust engine: longest wait for a batch to fill, seconds (the bulk engine waits at most 0.2 s).")
-    sink_retries: int = setting(5, POSITIVE_INT, "Attempts of a failing ClickHouse write before the worker stops.")
+    sink_outage_s: int = setting(
+        0, Number(int, low_allowed=True),
+        "How long a worker retries a failing ClickHouse write (input paused, back-off 0.2 s doubling to 5 s) "
+        "before it exits with code 3; 0 = until ClickHouse is back.")
     commit_interval_s: float = setting(
         1.0, POSITIVE, "Faust engine: commit interval, seconds (offsets are committed after the sink flush; "
         "the bulk engine commits after every batch).")

@@ -22,12 +22,17 @@ class ClickHouseWriter:
         s = self.settings
         self.backend = open_backend(s.clickhouse, s.database)
         apply_migrations(self.backend, self.backend.database)
-        self.sink = ClickHouseSink(self.backend, retries=s.sink_retries)
+        self.sink = ClickHouseSink(self.backend, outage_limit_s=s.sink_outage_s)
 
     def write(self, rows: dict[str, list[tuple]]) -> int:
         for table, table_rows in rows.items():
             self.sink.extend(table, table_rows)
         return self.sink.flush()
+
+    def cancel(self) -> None:
+        """Stop retrying a write through an outage (from any thread): it raises SinkError."""
+        if self.sink is not None:
+            self.sink.cancel()
 
     def close(self) -> None:
         if self.backend is not None:

@@ -1,22 +1,29 @@
 """Buffered, retrying writes of rows to ClickHouse tables.
 
 The sink never loses a row: a table's buffer is cleared only after its insert
-succeeded. A failing insert is tried `retries` times in all (the setting
-CLUETRAIN_SINK_RETRIES), with exponential back-off between attempts; then SinkError
+succeeded. A failing insert is retried with capped exponential back-off (0.2 s,
+doubling, at most 5 s between attempts) for as long as the outage limit says
+(CLUETRAIN_SINK_OUTAGE_S, 0 = for ever: DESIGN.md § ClickHouse outages); then SinkError
 is raised and the rows stay buffered (the caller stops without committing offsets).
-Not thread-safe: use it from one task or thread.
+An outage is logged once when it starts and once when it ends, never per attempt.
+Not thread-safe: use it from one task or thread (`cancel()` may come from another).
 """
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Callable, Iterable, Sequence
 
 from .backends import Backend, ClickHouseError
 from .tables import TABLE_COLUMNS
 
+log = logging.getLogger(__name__)
+
 
 class SinkError(RuntimeError):
-    """A write failed after every attempt; str() is one clear line."""
+    """A write failed for good (outage past the limit, a value that cannot be written,
+    or cancelled); str() is one clear line."""
 
 
 class ClickHouseSink:
@@ -24,19 +31,24 @@ class ClickHouseSink:
         self,
         backend: Backend,
         *,
-        retries: int,
-        sleep: Callable[[float], None] = time.sleep,
+        outage_limit_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         columns: dict[str, Sequence[str]] | None = None,
     ):
-        if retries < 1:
-            raise ValueError("retries must be >= 1")
+        """`outage_limit_s`: how long a failing write is retried (0 = for ever).
+        `sleep`: waits between attempts (default: an interruptible wait, see cancel())."""
+        if outage_limit_s < 0:
+            raise ValueError("outage_limit_s must be >= 0")
         self.backend = backend
-        self.retries = retries
+        self.outage_limit_s = outage_limit_s
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
-        self._sleep = sleep
+        self._clock = clock
+        self._cancelled = threading.Event()
+        self._sleep = sleep or self._cancelled.wait
         self._columns = dict(TABLE_COLUMNS if columns is None else columns)
         self._buffers: dict[str, list[tuple]] = {}
 
@@ -78,22 +90,44 @@ class ClickHouseSink:
                 del self._buffers[table]
         return written
 
+    def cancel(self) -> None:
+        """Stop retrying (from any thread): the write in progress raises SinkError."""
+        self._cancelled.set()
+
     def write(self, table: str, rows: Sequence[tuple]) -> None:
-        """One insert of `rows` into `table`, with retries and back-off."""
+        """One insert of `rows` into `table`, retried through an outage."""
         if not rows:
             return
         columns = self._columns_of(table)
         delay = self.backoff_s
-        for attempt in range(1, self.retries + 1):
+        failing_since: float | None = None
+        attempts = 0
+        while True:
+            attempts += 1
             try:
                 self.backend.insert(table, columns, rows)
-                return
+                break
             except ClickHouseError as exc:
-                if attempt == self.retries or not exc.retryable:
-                    tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
-                    raise SinkError(f"cannot write {len(rows)} rows to {table} after {tries}: {exc}") from exc
+                what = f"cannot write {len(rows)} rows to {table}"
+                if not exc.retryable:
+                    raise SinkError(f"{what}: {exc}") from exc
+                now = self._clock()
+                if failing_since is None:
+                    failing_since = now
+                    limit = f"for {self.outage_limit_s:g} s" if self.outage_limit_s else "until it is back"
+                    log.warning("ClickHouse down: %s; input paused, retrying every %g-%g s %s",
+                                exc, self.backoff_s, self.max_backoff_s, limit)
+                elif self.outage_limit_s and now - failing_since >= self.outage_limit_s:
+                    raise SinkError(f"{what}: ClickHouse failing for {now - failing_since:.0f} s "
+                                    f"({attempts} attempts, limit CLUETRAIN_SINK_OUTAGE_S={self.outage_limit_s:g}): "
+                                    f"{exc}") from exc
             self._sleep(delay)
+            if self._cancelled.is_set():
+                raise SinkError(f"cannot write {len(rows)} rows to {table}: stopped while ClickHouse was down")
             delay = min(delay * 2, self.max_backoff_s)
+        if failing_since is not None:
+            log.warning("ClickHouse back: %d rows written to %s after %.1f s down (%d attempts)",
+                        len(rows), table, self._clock() - failing_since, attempts)
 
     def _columns_of(self, table: str) -> Sequence[str]:
         try:

@@ -214,7 +214,7 @@ class IngestHandler(BaseHTTPRequestHandler):
 
 def parse_address(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port (printed)
         raise ConnectorError(f"--http: expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 # customer_id, customer_followers, first_sentiment, last_sentiment, negative_messages
 NO_CUSTOMER = ("c9", None, 0.0, 0.0, 0)
+NO_POLICY = ("normal", None)  # priority, business_latency_s (migration 0010)
 TABLES = {"mentions", "replies", "dead_letters", "turns", "reciprocity_windows",
           "sentiment_windows", "alerts", "schema_migrations"}
 NASTY_TEXTS = [
@@ -77,7 +78,7 @@ def test_table_columns_match_the_migrations(backend):
 
 def test_duplicates_are_stored_once_with_final(backend):
     rows = [row_of(mention(i), offset=i) for i in range(5)]
-    sink = ClickHouseSink(backend, retries=1)
+    sink = ClickHouseSink(backend)
     sink.write("mentions", rows)
     sink.write("mentions", rows)  # a re-delivery
     sink.write("mentions", rows[:2])
@@ -111,7 +112,7 @@ def test_nullable_and_datetime_values(backend):
     assert rows[1] == ("r1", "m1", 12_345_678_901, created, 1_700_000_000_999, "en", 0)
     # Naive datetimes are UTC; ints are epoch seconds.
     turn = ("acme", "m1", 0, datetime(2024, 1, 1, 12, 0, 0), 2, None, "", "", None, "open",
-            1_704_114_000) + NO_CUSTOMER + (1,)
+            1_704_114_000) + NO_CUSTOMER + (1,) + NO_POLICY
     backend.insert("turns", TABLE_COLUMNS["turns"], [turn])
     _, rows = backend.query(f"SELECT started_at, answered_at, latency_s, deadline FROM {db}.turns FINAL")
     assert rows == [(datetime(2024, 1, 1, 12, tzinfo=timezone.utc), None, None,
@@ -123,11 +124,11 @@ def test_metric_rows_latest_version_wins(backend):
     start = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
     answered = datetime(2024, 1, 1, 12, 30, tzinfo=timezone.utc)
     cols = TABLE_COLUMNS["turns"]
-    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start) + NO_CUSTOMER + (1,)])
+    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start) + NO_CUSTOMER + (1,) + NO_POLICY])
     backend.insert("turns", cols, [("acme", "c1", 0, start, 2, answered, "b1", "brand", 1800, "answered", start)
-                                   + NO_CUSTOMER + (3,)])
+                                   + NO_CUSTOMER + (3,) + NO_POLICY])
     backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start)
-                                   + NO_CUSTOMER + (2,)])  # stale
+                                   + NO_CUSTOMER + (2,) + NO_POLICY])  # stale
     _, rows = backend.query(f"SELECT status, customer_messages, answered_at, latency_s FROM {db}.turns FINAL")
     assert rows == [("answered", 2, answered, 1800)]
     window = ("acme", start, "customer", 3, -0.75, 1, 1, 1)
@@ -234,13 +235,13 @@ def test_server_going_away_is_a_retryable_error_and_the_sink_keeps_the_rows():
     backend = open_backend(server.url)
     try:
         apply_migrations(backend, backend.database)
-        sink = ClickHouseSink(backend, retries=2, sleep=lambda s: None)
+        sink = ClickHouseSink(backend, outage_limit_s=0.5)
         sink.add("mentions", row_of(mention(1)))
         server.stop()
         with pytest.raises(Exception) as info:
             sink.flush()
         assert type(info.value).__name__ == "SinkError"
-        assert "cannot write 1 rows to mentions after 2 attempts" in str(info.value)
+        assert "cannot write 1 rows to mentions: ClickHouse failing for" in str(info.value)
         assert isinstance(info.value.__cause__, ClickHouseError) and info.value.__cause__.retryable
         assert sink.pending == 1
     finally:
