@@ -68,6 +68,55 @@ def test_migrations_are_applied_once(clickhouse_target):
         assert apply_migrations(b, b.database) == []
 
 
+def test_an_add_column_migration_can_run_again(clickhouse_target, tmp_path):
+    """Interrupted after its ALTER but before it was recorded, a migration runs again:
+    the columns already there are skipped (18.16 has no ADD COLUMN IF NOT EXISTS)."""
+    again = tmp_path / "migrations"
+    again.mkdir()
+    (again / "0999_turn_priority_again.sql").write_text(
+        (REPO / "cluetrain/sinks/migrations/0010_turn_priority_business_latency.sql").read_text())
+    with open_backend(clickhouse_target) as b:
+        apply_migrations(b, b.database)
+        assert apply_migrations(b, b.database, again) == ["0999_turn_priority_again"]
+        _, rows = b.query(f"SELECT name FROM system.columns WHERE database = '{b.database}' AND table = 'turns'")
+        assert [r[0] for r in rows] == list(TABLE_COLUMNS["turns"])
+
+
+def test_workers_migrating_one_database_at_once_all_succeed(clickhouse_server_target):
+    """Workers started together (`cluetrain run` with two workers) each migrate: one's DROP
+    VIEW must not make the other's CREATE fail for good."""
+    import threading
+
+    every = [name for _, name, _ in list_migrations()]
+    start, results = threading.Barrier(3), []
+
+    def migrate():
+        with open_backend(clickhouse_server_target) as b:
+            start.wait()
+            try:
+                results.append(apply_migrations(b, b.database))
+            except ClickHouseError as exc:
+                results.append(exc)
+
+    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert set().union(*results) == set(every)
+    with open_backend(clickhouse_server_target) as b:
+        assert apply_migrations(b, b.database) == []
+        _, rows = b.query(f"SELECT count() FROM system.tables WHERE database = '{b.database}' AND engine = 'View'")
+        views = rows[0][0]
+    with open_backend(clickhouse_server_target.rsplit("/", 1)[0] + "/fresh_" + b.database) as single:
+        apply_migrations(single, single.database)
+        _, rows = single.query(f"SELECT count() FROM system.tables WHERE database = '{single.database}' "
+                               "AND engine = 'View'")
+        assert rows[0][0] == views
+        single.execute(f"DROP DATABASE {single.database}")
+
+
 def test_table_columns_match_the_migrations(backend):
     for table, columns in TABLE_COLUMNS.items():
         _, rows = backend.query(
