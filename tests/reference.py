@@ -17,6 +17,9 @@ COUNTERS = ("customer_messages", "turns_opened", "brand_replies", "employee_repl
             "answered", "answered_within_sla", "answered_late", "breached", "latency_sum_s", "late_events")
 
 
+SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+
+
 def _severity(followers, unanswered, negative) -> str:
     audience = 0 if followers is None else [f for f in (1_000, 10_000, 100_000) if followers >= f].__len__()
     points = audience + min(2, max(0, unanswered - 1)) + min(2, negative)
@@ -115,13 +118,13 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 counts[(brand, _minute(deadline), "breached")] += 1
             if alerts is not None:
                 answered_ms = None if answer is None else answer.created_at_ms
-                warn = policy.deadline(started, int(sla_ms * warn_fraction)) if 0 < warn_fraction < 1 else None
-                for kind, fire, suffix in (("sla_warning", warn, ":warning"), ("ignored_conversation", deadline, "")):
-                    if fire is None:
-                        continue
+                for kind, at, suffix, least in policy.alert_levels(warn_fraction):
+                    fire = deadline if at == 1 else policy.deadline(started, int(sla_ms * at))
                     if (answered_ms is None and fire < end_watermark_ms) or (answered_ms is not None and answered_ms > fire):
                         known = [x for t_ms, x in t["posts"] if t_ms <= fire]
                         sev = _severity(t["opener"].author_followers, len(known), sum(1 for x in known if x <= -0.05))
+                        if least is not None and SEVERITY_ORDER.index(least) > SEVERITY_ORDER.index(sev):
+                            sev = least
                         alerts[f"{conv_id}:{index}{suffix}"] = (
                             kind, fire // 1000, None if answered_ms is None else answered_ms // 1000, sev)
             turns[(brand, conv_id, index)] = {

@@ -62,6 +62,7 @@ class ReferencePolicy:
         self.hours = table.get("hours")  # None: 24/7
         self.holidays = {d if isinstance(d, date) else date.fromisoformat(d) for d in table.get("holidays", [])}
         self.rules = table.get("priority", [])
+        self.escalations = table.get("escalations")  # None: the warning setting's one level
         self._day_cache: dict[date, list[tuple[int, int]]] = {}
 
     # -- priority ------------------------------------------------------------------
@@ -77,6 +78,19 @@ class ReferencePolicy:
             first, nxt = rule.get("first_reply_sla_s", self.first_s), rule.get("next_reply_sla_s", self.next_s)
             return rule["name"], first if turn_index == 0 else nxt
         return "normal", self.first_s if turn_index == 0 else self.next_s
+
+    # -- escalation levels ---------------------------------------------------------
+    def alert_levels(self, warn_fraction: float) -> list[tuple[str, float, str, str | None]]:
+        """(kind, fraction, alert_id suffix, least severity) of the turn alerts: the
+        breach at 1, and the file's levels (else sla_warning at warn_fraction)."""
+        levels = [("ignored_conversation", 1.0, "", None)]
+        declared = self.escalations
+        if declared is None:
+            declared = [{"kind": "sla_warning", "at": warn_fraction}] if 0 < warn_fraction < 1 else []
+        for level in declared:
+            kind = level["kind"]
+            levels.append((kind, level["at"], ":" + kind[len("sla_"):], level.get("severity")))
+        return levels
 
     # -- open time -----------------------------------------------------------------
     def spans_of(self, day: date) -> list[tuple[int, int]]:

@@ -2,9 +2,11 @@
 
 - ignored_conversation: a turn breached its SLA. alert_id '<conversation_id>:<turn_index>',
   fired_at = deadline, resolved_at = answered_at of the late answer.
-- sla_warning: a turn still unanswered at a fraction of its SLA (early warning, so
-  someone can still answer in time). alert_id '<conversation_id>:<turn_index>:warning',
-  fired_at = started_at + fraction x SLA, resolved_at = answered_at.
+- escalation levels (sla_warning by default): a turn still unanswered at a fraction of
+  its SLA (an early warning, so someone can still answer in time, or an escalation
+  past the deadline). alert_id '<conversation_id>:<turn_index>:<kind without sla_>',
+  fired_at = the instant with that fraction of the target in business time,
+  resolved_at = answered_at (DESIGN.md § Escalation levels).
 Both follow event time only, so a replay, a restart or another speed gives the same
 alerts. Severity grows with the customer's audience, the unanswered messages and
 their negativity. Ids, times and severities: DESIGN.md § Alerts and their ids.
@@ -30,11 +32,15 @@ def severity(followers: int | None, unanswered: int, negative: int) -> str:
     return "critical" if points >= 4 else "high" if points >= 2 else "medium" if points >= 1 else "low"
 
 
-def turn_alert(kind: str, brand: str, conversation_id: str, turn, fired_ms: int, as_of_ms: int) -> Alert:
-    """The alert of `kind` for `turn` (a turns.Turn), in its state at `as_of_ms`."""
-    suffix = ":warning" if kind == WARNING else ""
-    unanswered, negative, last_text = turn.facts(kind) or (
-        turn.customer_messages, turn.negative_messages, turn.last_text)
+def turn_alert(kind: str, brand: str, conversation_id: str, turn, fired_ms: int, as_of_ms: int,
+               facts: tuple | None = None, least: str | None = None) -> Alert:
+    """The alert of `kind` for `turn` (a turns.Turn), in its state at `as_of_ms`, with
+    the facts known when it fired and at least severity `least` (an escalation's)."""
+    suffix = "" if kind == IGNORED else ":" + kind.removeprefix("sla_")
+    unanswered, negative, last_text = facts or (turn.customer_messages, turn.negative_messages, turn.last_text)
+    level = severity(turn.customer_followers, unanswered, negative)
+    if least is not None and SEVERITIES.index(least) > SEVERITIES.index(level):
+        level = least
     details = {
         "turn_index": turn.index,
         "link": f"{brand}/{conversation_id}/{turn.index}",
@@ -55,12 +61,6 @@ def turn_alert(kind: str, brand: str, conversation_id: str, turn, fired_ms: int,
         alert_id=f"{conversation_id}:{turn.index}{suffix}", kind=kind, brand=brand,
         conversation_id=conversation_id, fired_ms=fired_ms // 1000 * 1000,
         resolved_ms=None if resolved_ms is None else resolved_ms // 1000 * 1000,
-        severity=severity(turn.customer_followers, unanswered, negative),
+        severity=level,
         details=json.dumps(details, sort_keys=True, ensure_ascii=False), as_of_ms=as_of_ms)
 
-
-def warning_ms(started_ms: int, sla_ms: int, fraction: float) -> int | None:
-    """When the early warning of a turn fires; None when warnings are off."""
-    if not 0 < fraction < 1:
-        return None
-    return started_ms + int(sla_ms * fraction)

@@ -85,6 +85,10 @@ class PartitionState:
         self._contributed: list[tuple[int, tuple[str, str]]] = []
         self.retention = Retention(retention_ms, archive) if retention_ms > 0 else None
 
+    def levels(self, brand: str) -> tuple:
+        """The brand's escalation levels (domain/policy.py): its turns' timers."""
+        return self.policy_for(brand).levels(self.warn_fraction)
+
     def conversation(self, key: tuple[str, str]) -> Conversation | None:
         by_id = self.conversations.get(key[0])
         return None if by_id is None else by_id.get(key[1])
@@ -199,7 +203,7 @@ class PartitionState:
             out.turns.extend(t.snapshot(conv.brand, conv.conversation_id, out.as_of_ms) for t in fold.changed_turns)
             out.alerts.extend(fold.alerts(out.as_of_ms))
             self.dirty.add(key)
-            timer = conv.timer_ms(self.warn_fraction)
+            timer = conv.timer_ms(self.levels(conv.brand))
             if timer is not None:
                 heapq.heappush(self._due, (timer, key))
             nxt = conv.pending_min_ms()
@@ -300,7 +304,7 @@ class PartitionState:
             if conv.contributions:
                 self.windows.add(conv.brand, conv.contributions)
                 heapq.heappush(self._contributed, (max(c[0] for c in conv.contributions), key))
-            for ms in (conv.timer_ms(self.warn_fraction), conv.pending_min_ms()):
+            for ms in (conv.timer_ms(self.levels(conv.brand)), conv.pending_min_ms()):
                 if ms is not None:
                     heapq.heappush(self._due, (ms, key))
         self._restore_archive(segments)

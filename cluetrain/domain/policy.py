@@ -5,6 +5,11 @@ fixed when it starts, from its first customer message: the first rule of the bra
 policy (in file order) whose every condition holds gives its priority and targets;
 else priority "normal" and the policy's targets. turn_index 0 takes the first-reply
 target, later turns the next-reply one.
+
+Escalation levels (DESIGN.md § Escalation levels): alerts at fractions of the target,
+in business time; the breach (fraction 1, ignored_conversation) is always there. A
+policy without `escalations` has one level, sla_warning at CLUETRAIN_SLA_WARNING_FRACTION
+(0: none), as without a file.
 """
 from __future__ import annotations
 
@@ -12,9 +17,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from cluetrain.domain.alert_rules import WARNING
 from cluetrain.domain.calendar import ALWAYS_OPEN, AlwaysOpen, BusinessCalendar
 
 NORMAL = "normal"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One level: an alert of `kind` when a turn is still unanswered at `at` x its
+    target of business time; `severity`, if set, is the least severity it has."""
+    kind: str
+    at: float
+    severity: str | None = None
+
+    @property
+    def suffix(self) -> str:
+        """Of its alert_id, '<conversation_id>:<turn_index>:<suffix>': the kind
+        without 'sla_' (sla_warning -> warning, as before levels)."""
+        return self.kind.removeprefix("sla_")
+
+    def fire_ms(self, calendar, started_ms: int, sla_ms: int) -> int:
+        return calendar.deadline_ms(started_ms, int(sla_ms * self.at))
 
 
 def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern | None:
@@ -56,6 +80,19 @@ class Policy:
     first_reply_ms: int
     next_reply_ms: int
     rules: tuple[PriorityRule, ...] = ()
+    escalations: tuple[Escalation, ...] | None = None  # None: not in the file (the warning setting)
+    _levels: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def levels(self, warn_fraction: float) -> tuple[Escalation, ...]:
+        """The escalation levels, by fraction: the file's, else the warning setting's."""
+        levels = self._levels.get(warn_fraction)
+        if levels is None:
+            if self.escalations is not None:
+                levels = tuple(sorted(self.escalations, key=lambda e: e.at))
+            else:
+                levels = (Escalation(WARNING, warn_fraction),) if 0 < warn_fraction < 1 else ()
+            self._levels[warn_fraction] = levels
+        return levels
 
     def target(self, turn_index: int, followers: int | None, text: str, sentiment: float) -> tuple[str, int]:
         """(priority, SLA in business ms) of a turn opened by this customer message."""
@@ -75,6 +112,7 @@ class PolicyTable:
     next_reply_ms: int | None = None
     # (name, min_followers, keywords, max_sentiment, first_reply_ms | None, next_reply_ms | None)
     rules: tuple[tuple, ...] = ()
+    escalations: tuple[Escalation, ...] | None = None
 
     def resolve(self, fallback_ms: int) -> Policy:
         first = fallback_ms if self.first_reply_ms is None else self.first_reply_ms
@@ -82,7 +120,7 @@ class PolicyTable:
         rules = tuple(PriorityRule(name, first if f is None else f, nxt if n is None else n,
                                    min_followers, keywords, max_sentiment)
                       for name, min_followers, keywords, max_sentiment, f, n in self.rules)
-        return Policy(self.calendar, first, nxt, rules)
+        return Policy(self.calendar, first, nxt, rules, self.escalations)
 
 
 class Policies:

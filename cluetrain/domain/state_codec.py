@@ -8,9 +8,11 @@ Keys and records (every key is a pair of str):
    "seen": [event_id | [event_id, customer_author_id], ...],  # every id seen, in order
    "turns": turns_opened,
    "open": [index, started_ms, deadline_ms, customer_messages, breached, customer_id,
-            customer_followers, first_sentiment, last_sentiment, negative_messages, warned,
-            last_text, warning_facts, ignored_facts, priority, warn_ms],
-           # facts: [messages, negative, text] | null; warn_ms: null when warnings are off
+            customer_followers, first_sentiment, last_sentiment, negative_messages, fired,
+            last_text, level0_facts, ignored_facts, priority, level0_ms(, [later_ms, later_facts])],
+           # facts: [messages, negative, text] | null; level0: the first escalation level
+           # (the warning), null without one; fired: levels fired (a bool before levels);
+           # the last item only with more than one level: their instants and facts
    "pending": [[created_at_ms, event_id, kind, author_id, author_role, in_reply_to, sentiment,
                 author_followers, text], ...],
    "contrib": [[minute_s, counter, amount], ...],
@@ -82,9 +84,13 @@ def conversation_to_dict(c: Conversation) -> dict:
         d["turns"] = c.turns_opened
     t = c.open_turn
     if t is not None:
+        facts, times = t.level_facts, t.level_ms or ()
         d["open"] = [t.index, t.started_ms, t.deadline_ms, t.customer_messages, t.breached, t.customer_id,
-                     t.customer_followers, t.first_sentiment, t.last_sentiment, t.negative_messages, t.warned,
-                     t.last_text, _facts(t.warning_facts), _facts(t.ignored_facts), t.priority, t.warn_ms]
+                     t.customer_followers, t.first_sentiment, t.last_sentiment, t.negative_messages, t.fired,
+                     t.last_text, _facts(facts[0] if facts else None), _facts(t.ignored_facts), t.priority,
+                     times[0] if times else None]
+        if len(times) > 1:
+            d["open"].append([list(times[1:]), [list(f) for f in facts[1:]]])
     if c.pending:
         d["pending"] = [[p.created_at_ms, p.event_id, p.kind, p.author_id, p.author_role, p.in_reply_to,
                          p.sentiment, p.author_followers, p.text] for p in c.pending]
@@ -101,14 +107,20 @@ def _turn(o: list) -> Turn:
         warning, ignored = facts.get("sla_warning"), facts.get("ignored_conversation")
     else:
         warning, ignored = o[12], o[13]
-    # saved before SLA policies (13 or 14 items): priority normal, warning from the wall-clock SLA
-    extra = {} if len(o) < 16 else {"priority": sys.intern(o[14]), "warn_ms": o[15]}
-    warning = None if warning is None else tuple(warning)
+    level_facts = () if warning is None else (tuple(warning),)
+    extra = {}
+    if len(o) >= 16:  # saved before SLA policies (13 or 14 items): priority normal, levels on wall-clock time
+        level_ms = () if o[15] is None else (o[15],)
+        if len(o) > 16:
+            later_ms, later_facts = o[16]
+            level_ms += tuple(later_ms)
+            level_facts += tuple(tuple(f) for f in later_facts)
+        extra = {"priority": sys.intern(o[14]), "level_ms": level_ms or None}
     ignored = None if ignored is None else tuple(ignored)
-    if ignored is not None and ignored == warning:
-        ignored = warning  # one object when nothing changed between the two firings
+    if ignored is not None and level_facts and ignored == level_facts[-1]:
+        ignored = level_facts[-1]  # one object when nothing changed between the two firings
     return Turn(*o[:5], customer_id=o[5], customer_followers=o[6], first_sentiment=o[7], last_sentiment=o[8],
-                negative_messages=o[9], warned=o[10], last_text=o[11], warning_facts=warning,
+                negative_messages=o[9], fired=int(o[10]), last_text=o[11], level_facts=level_facts,
                 ignored_facts=ignored, **extra)
 
 

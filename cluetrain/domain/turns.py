@@ -12,8 +12,9 @@ answered_late. Every count is a window contribution at the moment it happens.
 
 Deadlines and warnings follow the brand's SLA policy (domain/policy.py): the priority
 and target are fixed when the turn opens, the deadline is the earliest instant with
-that much business time since the start (domain/calendar.py), and the warning the
-earliest with the warning fraction of it (DESIGN.md § SLA policies (extension)).
+that much business time since the start (domain/calendar.py), and each escalation
+level the earliest with its fraction of it (DESIGN.md § SLA policies (extension),
+§ Escalation levels).
 """
 from __future__ import annotations
 
@@ -60,37 +61,40 @@ class Turn:
     first_sentiment: float = 0.0
     last_sentiment: float = 0.0
     negative_messages: int = 0
-    warned: bool = False  # early warning fired
-    last_text: str = ""  # last customer text until the turn is breached (then no alert needs it)
+    # escalation levels (domain/policy.py Escalation, by fraction) fired so far: a
+    # prefix, since their instants grow with the fraction
+    fired: int = 0
+    last_text: str = ""  # last customer text while an alert is still to fire (then none needs it)
     # (customer_messages, negative_messages, last_text) when each alert fired: an alert
     # says what was known at its firing, whatever comes after (deterministic)
-    warning_facts: tuple | None = None
+    level_facts: tuple = ()  # one per fired level
     ignored_facts: tuple | None = None
     priority: str = NORMAL
-    # when the early warning fires, fixed at the start with the deadline; None: warnings
-    # off, or a turn saved before policies (then f x its wall-clock SLA, as it was)
-    warn_ms: int | None = None
+    # when each level fires, fixed at the start with the deadline; None: a turn saved
+    # before policies (then each fraction x its wall-clock SLA, as it was)
+    level_ms: tuple[int, ...] | None = None
     business_latency_s: int | None = None  # set with the answer (answered turns are not saved)
 
-    def warning_ms(self, warn_fraction: float) -> int | None:
-        if self.warn_ms is not None:
-            return self.warn_ms
-        return alert_rules.warning_ms(self.started_ms, self.deadline_ms - self.started_ms, warn_fraction)
+    def levels_ms(self, levels) -> tuple[int, ...]:
+        if self.level_ms is not None:
+            return self.level_ms
+        sla = self.deadline_ms - self.started_ms
+        return tuple(self.started_ms + int(sla * level.at) for level in levels)
 
-    def facts(self, kind: str) -> tuple | None:
-        return self.warning_facts if kind == alert_rules.WARNING else self.ignored_facts
+    def next_level_ms(self, levels) -> int | None:
+        times = self.levels_ms(levels)
+        return times[self.fired] if self.fired < len(times) else None
 
-    def keep_facts(self, kind: str) -> None:
-        """Record what is known now for `kind` (once: the first firing stands)."""
-        if self.facts(kind) is not None:
-            return
+    def alerts_to_come(self, levels) -> bool:
+        return not self.breached or self.fired < len(self.levels_ms(levels))
+
+    def facts_now(self) -> tuple:
+        """What an alert firing now says (shared with the previous alert's when unchanged)."""
         facts = (self.customer_messages, self.negative_messages, self.last_text)
-        if facts == self.warning_facts:  # unchanged since the warning: share it
-            facts = self.warning_facts
-        if kind == alert_rules.WARNING:
-            self.warning_facts = facts
-        else:
-            self.ignored_facts = facts
+        for earlier in (self.ignored_facts, self.level_facts[-1] if self.level_facts else None):
+            if facts == earlier:
+                return earlier
+        return facts
 
     @property
     def status(self) -> str:
@@ -141,13 +145,15 @@ class Conversation:
     def pending_min_ms(self) -> int | None:
         return min(p.created_at_ms for p in self.pending) if self.pending else None
 
-    def timer_ms(self, warn_fraction: float = 0.0) -> int | None:
-        """The next timer still to fire (early warning, then deadline), if any."""
+    def timer_ms(self, levels=()) -> int | None:
+        """The next timer still to fire (an escalation level or the deadline), if any."""
         turn = self.open_turn
-        if turn is None or turn.breached:
+        if turn is None:
             return None
-        warn = turn.warning_ms(warn_fraction)
-        return warn if warn is not None and not turn.warned else turn.deadline_ms
+        level = turn.next_level_ms(levels)
+        if turn.breached:
+            return level
+        return turn.deadline_ms if level is None or level > turn.deadline_ms else level
 
 
 # side counters per is_customer_message: constant strings, not one f-string per contribution
@@ -164,30 +170,48 @@ class Fold:
     def __init__(self, conversation: Conversation, policy: Policy, warn_fraction: float = 0.0):
         self.c = conversation
         self.policy = policy
-        self.warn_fraction = warn_fraction
+        self.levels = policy.levels(warn_fraction)
         self.changed_turns: list[Turn] = []
         self.added: list[Contribution] = []
-        self._alerts: dict[tuple[str, int], tuple[Turn, int]] = {}  # (kind, turn) -> (turn, fired_ms)
+        # (kind, turn) -> (turn, fired_ms, facts, least severity)
+        self._alerts: dict[tuple[str, int], tuple] = {}
 
     def alerts(self, as_of_ms: int) -> list[Alert]:
         """Alerts fired or resolved in this fold, in their state at its end."""
         c = self.c
-        return [alert_rules.turn_alert(kind, c.brand, c.conversation_id, turn, fired_ms, as_of_ms)
-                for (kind, _), (turn, fired_ms) in self._alerts.items()]
+        return [alert_rules.turn_alert(kind, c.brand, c.conversation_id, turn, fired_ms, as_of_ms, facts, floor)
+                for (kind, _), (turn, fired_ms, facts, floor) in self._alerts.items()]
 
-    def _alert(self, kind: str, turn: Turn, fired_ms: int) -> None:
-        turn.keep_facts(kind)
-        self._alerts[(kind, turn.index)] = (turn, fired_ms)
+    def _level_alert(self, turn: Turn, i: int, fired_ms: int) -> None:
+        level = self.levels[i]
+        self._alerts[(level.kind, turn.index)] = (turn, fired_ms, turn.level_facts[i], level.severity)
 
-    def warn_due(self, before_ms: int) -> None:
-        """Early warning if the open turn is still unanswered at its warning time."""
+    def _ignored_alert(self, turn: Turn) -> None:
+        self._alerts[(alert_rules.IGNORED, turn.index)] = (turn, turn.deadline_ms, turn.ignored_facts, None)
+
+    def due(self, before_ms: int) -> None:
+        """Fire, in time order, the open turn's levels and breach earlier than `before_ms`."""
         turn = self.c.open_turn
-        if turn is None or turn.warned or turn.breached:
+        if turn is None:
             return
-        warn = turn.warning_ms(self.warn_fraction)
-        if warn is not None and warn < before_ms:
-            turn.warned = True
-            self._alert(alert_rules.WARNING, turn, warn)
+        times = turn.levels_ms(self.levels)
+        n = min(len(times), len(self.levels))  # a level more in the state than in the policy: dropped
+        while True:
+            level = times[turn.fired] if turn.fired < n else None
+            if not turn.breached and turn.deadline_ms < before_ms and (level is None or turn.deadline_ms <= level):
+                turn.breached = True
+                self._count(turn.deadline_ms, "breached")
+                self._touch(turn)
+                turn.ignored_facts = turn.facts_now()
+                self._ignored_alert(turn)
+            elif level is not None and level < before_ms:
+                turn.level_facts += (turn.facts_now(),)
+                turn.fired += 1
+                self._level_alert(turn, turn.fired - 1, level)
+            else:
+                break
+            if turn.breached and turn.fired >= n:
+                turn.last_text = ""  # every alert of the turn has its facts now
 
     def _count(self, ms: int, counter: str, amount: float = 1) -> None:
         self.added.append((minute_of(ms), counter, amount))
@@ -196,19 +220,8 @@ class Fold:
         if not self.changed_turns or self.changed_turns[-1] is not turn:
             self.changed_turns.append(turn)
 
-    def breach_due(self, before_ms: int) -> None:
-        """Breach the open turn if its deadline is earlier than `before_ms`."""
-        turn = self.c.open_turn
-        if turn is not None and not turn.breached and turn.deadline_ms < before_ms:
-            turn.breached = True
-            self._count(turn.deadline_ms, "breached")
-            self._touch(turn)
-            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
-            turn.last_text = ""  # every alert of the turn has its facts now
-
     def apply(self, post: Post) -> None:
-        self.warn_due(post.created_at_ms)
-        self.breach_due(post.created_at_ms)
+        self.due(post.created_at_ms)
         t = post.created_at_ms
         names = _SIDE_COUNTERS[post.is_customer_message]
         m = minute_of(t)
@@ -233,7 +246,7 @@ class Fold:
         else:
             turn.customer_messages += 1
         turn.last_sentiment = post.sentiment
-        if not turn.breached:  # a breached turn's alerts have their facts already
+        if turn.alerts_to_come(self.levels):  # else every alert has its facts already
             turn.last_text = post.text[:alert_rules.MAX_TEXT]
         if polarity(post.sentiment) == "negative":
             turn.negative_messages += 1
@@ -242,12 +255,11 @@ class Fold:
     def _open_turn(self, post: Post) -> Turn:
         t, policy = post.created_at_ms, self.policy
         priority, sla_ms = policy.target(self.c.turns_opened, post.author_followers, post.text, post.sentiment)
-        warn = None
-        if 0 < self.warn_fraction < 1:
-            warn = policy.calendar.deadline_ms(t, int(sla_ms * self.warn_fraction))
-        return Turn(index=self.c.turns_opened, started_ms=t, deadline_ms=policy.calendar.deadline_ms(t, sla_ms),
+        calendar = policy.calendar
+        return Turn(index=self.c.turns_opened, started_ms=t, deadline_ms=calendar.deadline_ms(t, sla_ms),
                     customer_id=post.author_id, customer_followers=post.author_followers,
-                    first_sentiment=post.sentiment, priority=priority, warn_ms=warn)
+                    first_sentiment=post.sentiment, priority=priority,
+                    level_ms=tuple(level.fire_ms(calendar, t, sla_ms) for level in self.levels))
 
     def _brand_side_message(self, post: Post) -> None:
         c, t = self.c, post.created_at_ms
@@ -265,10 +277,11 @@ class Fold:
         self._count(t, "answered_late" if turn.breached else "answered_within_sla")
         self._count(t, "latency_sum_s", turn.latency_s)
         self._touch(turn)
-        if turn.warned:  # resolves the alerts of the turn
-            self._alert(alert_rules.WARNING, turn, turn.warning_ms(self.warn_fraction))
+        times = turn.levels_ms(self.levels)
+        for i in range(min(turn.fired, len(self.levels))):  # resolves the alerts of the turn
+            self._level_alert(turn, i, times[i])
         if turn.breached:
-            self._alert(alert_rules.IGNORED, turn, turn.deadline_ms)
+            self._ignored_alert(turn)
         c.open_turn = None
 
 
@@ -292,8 +305,7 @@ def release(conversation: Conversation, watermark_ms: int, *, final: bool, polic
                                     ] or None
             for post in due:
                 fold.apply(post)
-    fold.warn_due(watermark_ms)
-    fold.breach_due(watermark_ms)
+    fold.due(watermark_ms)
     if fold.added:
         if conversation.contributions is None:
             conversation.contributions = fold.added

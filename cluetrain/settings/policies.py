@@ -15,13 +15,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cluetrain.domain.calendar import ALWAYS_OPEN, DAY_MINUTES, WEEKDAYS, BusinessCalendar
-from cluetrain.domain.policy import NORMAL, PolicyTable
+from cluetrain.domain.alert_rules import SEVERITIES
+from cluetrain.domain.policy import NORMAL, Escalation, PolicyTable
 from cluetrain.settings.types import SettingsError
 
 TOP_KEYS = ("default", "brands")
-TABLE_KEYS = ("timezone", "first_reply_sla_s", "next_reply_sla_s", "hours", "holidays", "priority")
+TABLE_KEYS = ("timezone", "first_reply_sla_s", "next_reply_sla_s", "hours", "holidays", "priority", "escalations")
 RULE_KEYS = ("name", "min_followers", "keywords", "max_sentiment", "first_reply_sla_s", "next_reply_sla_s")
 CONDITIONS = ("min_followers", "keywords", "max_sentiment")
+LEVEL_KEYS = ("at", "kind", "severity")
+MAX_LEVEL_AT = 100  # fractions of the target; a level further out is a typo, not a policy
+_KIND = re.compile(r"^sla_[a-z0-9_]+$")
 _SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
@@ -102,7 +106,39 @@ class _Reader:
             raise self.fail(f"{where}.priority", "expected an array of tables ([[...priority]])")
         names: set[str] = set()
         parsed = tuple(self.rule(rule, f"{where}.priority[{i}]", names) for i, rule in enumerate(rules))
-        return PolicyTable(calendar, first, nxt, parsed)
+        escalations = None
+        if "escalations" in doc:
+            escalations = self.escalations(doc["escalations"], f"{where}.escalations")
+        return PolicyTable(calendar, first, nxt, parsed, escalations)
+
+    def escalations(self, doc, where: str) -> tuple[Escalation, ...]:
+        """Levels at fractions of the target (DESIGN.md § Escalation levels); [] = none."""
+        if not isinstance(doc, list):
+            raise self.fail(where, 'expected an array of levels, e.g. [{ at = 0.75, kind = "sla_warning" }]')
+        levels, kinds, fractions = [], set(), set()
+        for i, level in enumerate(doc):
+            key = f"{where}[{i}]"
+            if not isinstance(level, dict):
+                raise self.fail(key, 'expected a table { at = <fraction of the target>, kind = "sla_..." }')
+            self.known(level, f"{key}.", LEVEL_KEYS)
+            at = level.get("at")
+            if isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 < at <= MAX_LEVEL_AT or at == 1:
+                raise self.fail(f"{key}.at", f"expected a fraction of the target > 0 and <= {MAX_LEVEL_AT}, "
+                                f"not 1 (the deadline is the breach, ignored_conversation), got {at!r}")
+            if at in fractions:
+                raise self.fail(f"{key}.at", f"two levels at {at!r} x the target")
+            kind = level.get("kind")
+            if not isinstance(kind, str) or not _KIND.match(kind):
+                raise self.fail(f"{key}.kind", f"expected an alert kind sla_<name> (lower case, digits, _), got {kind!r}")
+            if kind in kinds:
+                raise self.fail(f"{key}.kind", f"alert kind {kind!r} is declared twice for this brand")
+            least = level.get("severity")
+            if least is not None and least not in SEVERITIES:
+                raise self.fail(f"{key}.severity", f"expected one of {', '.join(SEVERITIES)}, got {least!r}")
+            fractions.add(at)
+            kinds.add(kind)
+            levels.append(Escalation(kind, float(at), least))
+        return tuple(levels)
 
     @staticmethod
     def timezone_exists(name: str) -> bool:

@@ -19,11 +19,13 @@ first_reply_sla_s = 3600
 next_reply_sla_s = 7200
 hours = {hours("09:00-17:00", days=("mon", "tue", "wed", "thu", "fri"))}
 
-[brands.skyhop_air]              # split shifts, priorities
+[brands.skyhop_air]              # split shifts, priorities, escalation levels past the deadline
 timezone = "Europe/Paris"
 first_reply_sla_s = 1800
 next_reply_sla_s = 3600
 hours = {hours("07:00-12:00", "13:30-21:00")}
+escalations = [{{ at = 0.5, kind = "sla_warning" }}, {{ at = 2, kind = "sla_escalation", severity = "high" }},
+               {{ at = 4, kind = "sla_critical", severity = "critical" }}]
 
 [[brands.skyhop_air.priority]]
 name = "vip"
@@ -50,6 +52,7 @@ hours = {hours("09:00-12:00", "20:00-02:00")}
 timezone = "Europe/Paris"
 hours = {hours("08:00-20:00", "22:00-01:00")}
 holidays = ["{holiday}"]
+escalations = []                 # no level but the breach
 
 [brands.railvoyage_fr]           # spans across the DST night
 timezone = "Europe/Paris"
@@ -70,6 +73,7 @@ timezone = "Europe/Paris"
 first_reply_sla_s = 1800
 next_reply_sla_s = 600
 hours = {hours("09:00-10:00")}
+escalations = [{{ at = 1.5, kind = "sla_escalation" }}]
 """
 
 

@@ -127,7 +127,7 @@ def test_conversation_records_round_trip_with_open_turn_facts_and_pending():
     assert conversation_to_dict(back) == d
     assert back.open_turn == conv.open_turn and back.pending == conv.pending
     assert back.ledger == conv.ledger and back.customer_author("p") == "bob"
-    assert conv.open_turn.warning_facts == (2, 1, "help")
+    assert conv.open_turn.level_facts == ((2, 1, "help"),) and conv.open_turn.fired == 1
     assert set(d) == {"id", "brand", "seen", "turns", "open", "pending", "contrib", "last"}
 
 
@@ -139,8 +139,8 @@ def test_records_of_the_previous_shape_are_still_read():
            "contrib": [[(T0 // 1000), "breached", 1]]}
     conv = conversation_from_dict(old)
     assert conv.has_seen("r") and conv.customer_author("p") == "bob" and conv.customer_author("r") is None
-    assert conv.open_turn.facts("sla_warning") == (1, 1, "help")
-    assert conv.open_turn.facts("ignored_conversation") == (2, 2, "later")
+    assert conv.open_turn.level_facts == ((1, 1, "help"),) and conv.open_turn.fired == 1
+    assert conv.open_turn.ignored_facts == (2, 2, "later")
     s = state(brand_rules=lambda b: Settings().brand_alert_rules())
     s.restore({"clocks": {"mentions": 1, "replies": 1}, "finals": [], "horizon_s": 660, "offsets": {"mentions": 3},
                "monitors": {"acme": {"minutes": [[600, 1, 2, 3, 4]], "active": {}, "evaluated_to": 660}}}, [old])

@@ -58,16 +58,30 @@ def edge_cases(day: str, next_day: str) -> list[dict]:
     ]
 
 
+def escalation_cases(day: str) -> list[dict]:
+    """acme escalates at 1.5 x 30 min of business time: 09:45 for a turn opened at
+    07:00; answered exactly then (not escalated), 1 ms later (escalated and resolved),
+    never (escalated)."""
+    return [
+        ev("mention", "x4", "x4", paris(day, "07:00")),
+        ev("reply", "x4r", "x4", paris(day, "09:45"), role="brand", reply_to="x4"),
+        ev("mention", "x5", "x5", paris(day, "07:00")),
+        ev("reply", "x5r", "x5", paris(day, "09:45", ms=1), role="brand", reply_to="x5"),
+        ev("mention", "x6", "x6", paris(day, "07:00")),
+    ]
+
+
 # spring forward (Paris, 2026-03-29 02:00 -> 03:00) and fall back (2026-10-25 03:00 -> 02:00):
 # (stream start, holiday, day, next day)
 NIGHTS = {"spring": ("2026-03-28T10:00:00Z", "2026-03-29", "2026-03-28", "2026-03-29"),
           "fall": ("2026-10-24T10:00:00Z", "2026-10-25", "2026-10-24", "2026-10-25")}
 
 
-def stream(tmp_path, night: str, seed: int, events: int = 3000):
+def stream(tmp_path, night: str, seed: int, events: int = 3000, escalations: bool = False):
     start, holiday, day, next_day = NIGHTS[night]
     path = write_policy_file(tmp_path, holiday)
-    return path, merged(shifted(generate(seed, events), start), edge_cases(day, next_day))
+    extra = edge_cases(day, next_day) + (escalation_cases(day) if escalations else [])
+    return path, merged(shifted(generate(seed, events), start), extra)
 
 
 def merged(generated: list[dict], extra: list[dict]) -> list[dict]:
@@ -85,6 +99,10 @@ def settings_for(path: str, partitions: int) -> Settings:
     return Settings.from_env({"CLUETRAIN_POLICIES": path}, partitions=partitions)
 
 
+def alerts_of(tables) -> dict:
+    return {r["alert_id"]: as_plain(r) for r in tables.rows("alerts").values()}
+
+
 def turns_of(tables) -> dict:
     return {k: as_plain(v) for k, v in tables.rows("turns").items()}
 
@@ -92,7 +110,7 @@ def turns_of(tables) -> dict:
 @pytest.mark.parametrize("night", ["spring", "fall"])
 @pytest.mark.parametrize("partitions", [1, 4])
 def test_streamed_tables_equal_the_reference_with_policies(tmp_path, night, partitions):
-    path, records = stream(tmp_path, night, seed=partitions)
+    path, records = stream(tmp_path, night, seed=partitions, escalations=True)
     settings = settings_for(path, partitions)
     tables = consume(settings, replay_to_memory(settings, lines_of(records), order="file"), seed=partitions)
     assert_equal_to_reference(tables, records, settings)
@@ -110,6 +128,18 @@ def test_streamed_tables_equal_the_reference_with_policies(tmp_path, night, part
     x3 = acme[("x3", 1)]  # next reply: 5 min today, 5 min the next day from 09:00 Paris
     assert iso(x3["deadline"] * 1000) == paris(NIGHTS[night][3], "09:05") == iso(x3["answered_at"] * 1000)
     assert x3["status"] == "answered" and x3["business_latency_s"] == 600
+    alerts = alerts_of(tables)
+    escalation = paris(NIGHTS[night][2], "09:45")
+    assert "x4:0" in alerts and "x4:0:escalation" not in alerts and "x4:0:warning" not in alerts
+    assert iso(alerts["x5:0:escalation"]["fired_at"] * 1000) == escalation
+    assert alerts["x5:0:escalation"]["resolved_at"] == alerts["x5:0:escalation"]["fired_at"]  # whole seconds
+    assert iso(alerts["x6:0:escalation"]["fired_at"] * 1000) == escalation and alerts["x6:0:escalation"]["resolved_at"] is None
+    by_brand_kind = {(a["brand"], a["kind"]) for a in alerts.values()}
+    assert {("skyhop_air", k) for k in ("sla_warning", "sla_escalation", "sla_critical")} <= by_brand_kind
+    assert not {k for b, k in by_brand_kind if b == "freshmart"} - {"ignored_conversation", "reply_rate_drop",
+                                                                    "negativity_spike"}
+    critical = [a for a in alerts.values() if a["kind"] == "sla_critical"]
+    assert critical and all(a["severity"] == "critical" for a in critical)
 
 
 def test_shuffled_within_lateness_gives_the_same_tables(tmp_path):

@@ -62,6 +62,19 @@ def test_a_good_file_gives_each_brand_its_policy(tmp_path):
     assert other.calendar is ALWAYS_OPEN and other.first_reply_ms == 3600_000
 
 
+def test_escalation_levels_by_fraction_else_the_warning_setting(tmp_path):
+    text = GOOD.replace("[brands.zen]\n", "[brands.zen]\nescalations = [{ at = 2.5, kind = \"sla_escalation\", "
+                        "severity = \"high\" }, { at = 0.5, kind = \"sla_warning\" }]\n")
+    text = text.replace("[brands.acme]\n", "[brands.acme]\nescalations = []\n")
+    policies = Settings.from_env({"CLUETRAIN_POLICIES": write(tmp_path, text)}).sla_policies()
+    zen = policies.for_brand("zen").levels(0.75)
+    assert [(e.kind, e.at, e.severity, e.suffix) for e in zen] == [
+        ("sla_warning", 0.5, None, "warning"), ("sla_escalation", 2.5, "high", "escalation")]
+    assert policies.for_brand("acme").levels(0.75) == ()  # [] turns every level off
+    default = policies.for_brand("other")  # no escalations: the warning setting, as without a file
+    assert [(e.kind, e.at) for e in default.levels(0.75)] == [("sla_warning", 0.75)] and default.levels(0) == ()
+
+
 def test_without_a_file_every_brand_is_24_7_with_its_sla():
     policies = Settings.from_env({"CLUETRAIN_BRAND_SLA": "acme=600"}).sla_policies()
     acme = policies.for_brand("acme")
@@ -100,6 +113,22 @@ BAD = [
     ("[[brands.acme.priority]]\nname = \"a\"\nmax_sentiment = -2\n", "brands.acme.priority[0].max_sentiment: expected a sentiment score in [-1, 1]"),
     ("[[brands.acme.priority]]\nname = \"a\"\nmax_sentiment = 0\nfirst_reply_sla_s = -1\n",
      "brands.acme.priority[0].first_reply_sla_s: expected a positive whole number"),
+    ("[default]\nescalations = { at = 2 }\n", "default.escalations: expected an array of levels"),
+    ("[default]\nescalations = [2.0]\n", "default.escalations[0]: expected a table { at ="),
+    ("[default]\nescalations = [{ at = 1, kind = \"sla_breach\" }]\n",
+     "default.escalations[0].at: expected a fraction of the target > 0 and <= 100, not 1 (the deadline is the breach"),
+    ("[default]\nescalations = [{ at = -0.5, kind = \"sla_x\" }]\n", "default.escalations[0].at: expected a fraction"),
+    ("[default]\nescalations = [{ at = \"75%\", kind = \"sla_x\" }]\n", "default.escalations[0].at: expected a fraction"),
+    ("[default]\nescalations = [{ at = 0.5, kind = \"sla_a\" }, { at = 0.5, kind = \"sla_b\" }]\n",
+     "default.escalations[1].at: two levels at 0.5 x the target"),
+    ("[default]\nescalations = [{ at = 0.5, kind = \"warning\" }]\n",
+     "default.escalations[0].kind: expected an alert kind sla_<name>"),
+    ("[default]\nescalations = [{ at = 0.5, kind = \"sla_a\" }, { at = 2, kind = \"sla_a\" }]\n",
+     "default.escalations[1].kind: alert kind 'sla_a' is declared twice"),
+    ("[default]\nescalations = [{ at = 2, kind = \"sla_a\", severity = \"urgent\" }]\n",
+     "default.escalations[0].severity: expected one of low, medium, high, critical, got 'urgent'"),
+    ("[default]\nescalations = [{ at = 2, kind = \"sla_a\", level = 3 }]\n",
+     "default.escalations[0].level: unknown field (expected one of at, kind, severity)"),
 ]
 
 
