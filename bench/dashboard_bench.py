@@ -28,6 +28,7 @@ sys.path.append(str(ROOT))
 from bench.machine import machine_info  # noqa: E402
 from bench.view_bench import BUDGET_MS, Http, load, measure  # noqa: E402
 from cluetrain.sinks.backends import open_backend  # noqa: E402
+from cluetrain.sinks.snapshots import snapshot_query  # noqa: E402
 from cluetrain.web.dashboard import create_app, serve  # noqa: E402
 from cluetrain.web.dashboard.filters import parse_filters  # noqa: E402
 from cluetrain.web.dashboard.snapshot import load_snapshot  # noqa: E402
@@ -47,7 +48,7 @@ def page_statements(query, brand: str) -> list[tuple[str, str]]:
             seen.setdefault(" ".join(sql.split()), label)
             return query(sql)
 
-        load_snapshot(recording, parse_filters(label), read_clock(recording))
+        load_snapshot(snapshot_query(recording), parse_filters(label), read_clock(recording))
     return [(label, sql) for sql, label in seen.items()]
 
 
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{timings[-1][2]['p95']:9.1f} ms p95  {sql[:90]}", file=sys.stderr)
             app = create_app(backend.query)
             started = time.perf_counter()
-            load_snapshot(backend.query, parse_filters("range=24h"), read_clock(backend.query))
+            load_snapshot(snapshot_query(backend.query), parse_filters("range=24h"), read_clock(backend.query))
             snapshot_ms = (time.perf_counter() - started) * 1000
             web = serve(app, port=0, background=True)
             try:

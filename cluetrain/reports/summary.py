@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cluetrain.sinks.backends import check_identifier
+from cluetrain.sinks.snapshots import snapshot_query
 
 from .period import ReportScope, granularity_for
 
@@ -158,8 +159,10 @@ def report_queries(database: str, scope: ReportScope, granularity: str,
 
 
 def read_report(backend, database: str, scope: ReportScope, limit: int = RESPONDER_LIMIT) -> ReportData:
+    query = snapshot_query(backend.query, database)  # the views' values, from their snapshots when fresh
+
     def rows(name: str, granularity: str = "hour") -> list[tuple]:
-        return backend.query(report_queries(database, scope, granularity, limit)[name])[1]
+        return query(report_queries(database, scope, granularity, limit)[name])[1]
 
     first, last = (_instant(v) for v in rows("extent")[0])
     granularity = granularity_for(scope.since or first, scope.until or last)

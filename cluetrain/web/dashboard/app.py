@@ -14,6 +14,8 @@ import threading
 from importlib import resources
 from urllib.parse import parse_qs
 
+from cluetrain.sinks.snapshots import snapshot_query
+
 from .conversation import UnknownConversation, load_conversation
 from .filters import FilterError, Filters, parse_filters
 from .pages import conversation_page, dashboard_page, error_page
@@ -110,7 +112,8 @@ class Dashboard:
             cached = self.cache.get(filters)
         if cached is not None and cached["fingerprint"] == clock.fingerprint:
             return cached
-        snapshot = load_snapshot(self.query, filters, clock)
+        # the views' values, read from their snapshots while those are fresh (sinks/snapshots.py)
+        snapshot = load_snapshot(snapshot_query(self.query), filters, clock)
         with self.cache_lock:
             if len(self.cache) >= CACHE_ENTRIES:
                 self.cache.pop(next(iter(self.cache)))
