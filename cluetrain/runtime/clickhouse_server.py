@@ -169,13 +169,30 @@ class ClickHouseServer:
             dir=self.dir, tcp_port=self.tcp_port, http_port=self.http_port,
             interserver_port=self.interserver_port, timezone=self.timezone,
         ))
+        self._launch()
+
+    def _launch(self) -> None:
         with open(self.dir / "log" / "stdout.log", "ab") as out:
             self.process = subprocess.Popen(
-                [*self.command, f"--config-file={config}"],
+                [*self.command, f"--config-file={self.dir / 'config.xml'}"],
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         self._wait_ready()
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to the server (fault tests: SIGKILL, SIGSTOP, SIGCONT); after a
+        SIGKILL, restart() brings it back on the same ports and data."""
+        assert self.process is not None
+        self.process.send_signal(sig)
+        if sig == signal.SIGKILL:
+            self.process.wait(10)
+
+    def restart(self) -> "ClickHouseServer":
+        """Start the server again on the same ports, config and data directory."""
+        self._terminate()
+        self._launch()
+        return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout

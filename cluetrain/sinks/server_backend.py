@@ -18,9 +18,13 @@ from .backends import (
     DEFAULT_PORT, BaseBackend, ClickHouseError, base_type, column_list, one_line, qualified_name, check_identifier,
 )
 
-# The driver logs connection failures with a traceback; without a handler of the
-# application they would reach stderr through logging's last resort.
-logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
+# The driver logs each failed connection attempt with a traceback, which the ClickHouseError
+# raised here already says in one line: kept out of the application's log (through the
+# root handler, a worker retrying through an outage would log a traceback per attempt)
+# and off stderr (logging's last resort).
+_driver_log = logging.getLogger("clickhouse_driver")
+_driver_log.addHandler(logging.NullHandler())
+_driver_log.propagate = False
 
 UNKNOWN_DATABASE = 81
 
