@@ -32,7 +32,9 @@ def digests(target: str, database: str = "cluetrain", skip: frozenset[str] = fro
     lines = []
     with open_backend(target, database) as backend:
         names = [r[0] for r in backend.query(
-            f"SELECT name FROM system.tables WHERE database = '{database}' AND name != 'schema_migrations' ORDER BY name")[1]]
+            f"SELECT name FROM system.tables WHERE database = '{database}' AND name != 'schema_migrations' "
+            # the views' snapshots are copies of the views (digested themselves) stamped with the wall clock
+            "AND NOT startsWith(name, 'snapshot_') ORDER BY name")[1]]
         for name in names:
             columns = backend.query(f"SELECT name, type FROM system.columns "
                                     f"WHERE database = '{database}' AND table = '{name}' ORDER BY position")[1]
