@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, TextIO
 
 from cluetrain.alerts import render
+from cluetrain.alerts.digest import Digest, Digester, Route, digest_lines
 from cluetrain.alerts.webhook import DeliveryResult, WebhookNotifier
 from cluetrain.settings import Settings
 from cluetrain.codec import wire as codec
@@ -48,36 +49,102 @@ def notifier_from_settings(settings: Settings, **overrides: Any) -> WebhookNotif
 @dataclass(frozen=True)
 class Handled:
     key: str                          # '<alert_id>:<fired|resolved>'
-    line: str                         # the printed line ('' for a duplicate)
+    line: str                         # the printed line ('' for a duplicate, filtered or digested alert)
     duplicate: bool
-    result: DeliveryResult | None     # None when not delivered (viewer, duplicate)
+    result: DeliveryResult | None     # None when not delivered (viewer, duplicate, route, digest)
+    held: bool = False                # waits in a webhook digest not sent yet (its offset too)
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Where alerts go (DESIGN.md § Alert routes and digests): the printed lines and the
+    webhook each have a route and, optionally, a digest period in minutes (0: each alert)."""
+    printed: Route = Route()
+    webhook: Route = Route()
+    print_digest_min: int = 0
+    webhook_digest_min: int = 0
+    url_template: str = ""
+    grace_ms: int = 300_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, min_severity: str | None = None, priorities=None,
+                      digest_min: int | None = None) -> "Routes":
+        """The webhook's route from CLUETRAIN_WEBHOOK_*; the printed lines' from the
+        command's flags, else the same as the webhook's."""
+        webhook = Route(settings.webhook_min_severity, names(settings.webhook_priorities))
+        printed = Route(min_severity or webhook.min_severity,
+                        names(priorities) if priorities is not None else webhook.priorities)
+        return cls(printed, webhook, settings.webhook_digest_min if digest_min is None else digest_min,
+                   settings.webhook_digest_min, settings.conversation_url, settings.allowed_lateness_s * 1000)
+
+
+def names(text: str) -> frozenset[str]:
+    """'vip, urgent' -> {'vip', 'urgent'}."""
+    return frozenset(p.strip() for p in text.split(",") if p.strip())
 
 
 class AlertHandler:
-    """Prints, deduplicates and delivers alert records (no Kafka here).
-    handle() marks a key seen only once it is delivered or dead-lettered."""
+    """Prints, deduplicates, routes, digests and delivers alert records (no Kafka here).
+    handle() marks a key seen once it is delivered, dead-lettered or digested."""
 
-    def __init__(self, out: TextIO, notifier: WebhookNotifier | None = None, *, max_seen: int = 100_000):
-        self.out, self.notifier, self.max_seen = out, notifier, max_seen
+    def __init__(self, out: TextIO, notifier: WebhookNotifier | None = None, *, max_seen: int = 100_000,
+                 routes: Routes = Routes()):
+        self.out, self.notifier, self.max_seen, self.routes = out, notifier, max_seen, routes
         self._seen: OrderedDict[str, None] = OrderedDict()
+        r = routes
+        self.print_digest = Digester(r.print_digest_min, r.grace_ms) if r.print_digest_min else None
+        self.webhook_digest = Digester(r.webhook_digest_min, r.grace_ms) if r.webhook_digest_min and notifier else None
+        self.digests: list[tuple[Digest, DeliveryResult]] = []  # webhook digests sent (or dead-lettered)
+        self.messages = 0  # printed lines and digests, for the volume figures
 
     def seen(self, key: str) -> bool:
         return key in self._seen
 
-    def handle(self, alert: Mapping[str, Any]) -> Handled:
-        """Raises ValueError for an alert missing a required field."""
+    def handle(self, alert: Mapping[str, Any], source=None) -> Handled:
+        """Raises ValueError for an alert missing a required field. `source` is the
+        caller's token for the record (a webhook digest hands it back once sent)."""
         a = render.view(alert)
         key = a.key()
         if key in self._seen:
             self._seen.move_to_end(key)
             return Handled(key, "", True, None)
-        line = render.follow_line(a)
-        print(line, file=self.out, flush=True)
-        result = self.notifier.deliver(alert, a.resolved_at is not None) if self.notifier else None
+        r, line, result, held = self.routes, "", None, False
+        if r.printed.passes(a):
+            if self.print_digest is None:
+                line = render.follow_line(a, render.conversation_url(a, r.url_template))
+                self._print(line)
+            else:
+                self._print_digests(self.print_digest.add(a))
+        if self.notifier is not None and r.webhook.passes(a):
+            if self.webhook_digest is None:
+                result = self.notifier.deliver(alert, a.resolved_at is not None, url_template=r.url_template)
+            else:
+                held = True
+                self._send_digests(self.webhook_digest.add(a, source))
         self._seen[key] = None
         if len(self._seen) > self.max_seen:
             self._seen.popitem(last=False)
-        return Handled(key, line, False, result)
+        return Handled(key, line, False, result, held)
+
+    def flush(self) -> None:
+        """The input ended: every open digest goes out."""
+        if self.print_digest is not None:
+            self._print_digests(self.print_digest.flush())
+        if self.webhook_digest is not None:
+            self._send_digests(self.webhook_digest.flush())
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+        self.messages += 1
+
+    def _print_digests(self, digests: list[Digest]) -> None:
+        for d in digests:
+            print("\n".join(digest_lines(d, self.routes.url_template)), file=self.out, flush=True)
+            self.messages += 1
+
+    def _send_digests(self, digests: list[Digest]) -> None:
+        for d in digests:
+            self.digests.append((d, self.notifier.deliver_digest(d, self.routes.url_template)))
 
 
 @dataclass
@@ -88,21 +155,27 @@ class FollowResult:
     bad: int = 0                                      # undecodable or invalid records
     delivered: list[DeliveryResult] = field(default_factory=list)
     dead_letters: list[tuple[str, str]] = field(default_factory=list)   # (source, reason)
+    messages: int = 0                                 # printed lines and digests
 
 
 def follow_alerts(settings: Settings, broker_url: str, *, out: TextIO, stop_after: int | None = None,
                   from_beginning: bool = True, follow: bool = True, max_idle_s: float | None = None,
                   notifier: WebhookNotifier | None = None, err: TextIO | None = None,
-                  group_id: str = GROUP_ID) -> FollowResult:
+                  group_id: str = GROUP_ID, routes: Routes | None = None) -> FollowResult:
     """Consume the alerts topic until stop_after records were consumed, no record came
-    for max_idle_s, or (follow=False) the end of the topic as it was when assigned.
-    notifier: defaults to notifier_from_settings(settings) (None: print only)."""
+    for max_idle_s, or (follow=False) the end of the topic as it was when assigned; then
+    send the open digests. notifier: defaults to notifier_from_settings(settings) (None:
+    print only); routes: to Routes.from_settings(settings)."""
     notifier = notifier if notifier is not None else notifier_from_settings(settings)
     err = err if err is not None else sys.stderr
-    loop = _Loop(settings, broker_url, AlertHandler(out, notifier), err, group_id)
+    routes = routes if routes is not None else Routes.from_settings(settings)
+    loop = _Loop(settings, broker_url, AlertHandler(out, notifier, routes=routes), err, group_id)
     try:
         loop.open(from_beginning)
         loop.run(stop_after=stop_after, follow=follow, max_idle_s=max_idle_s)
+        loop.handler.flush()
+        loop.settle_digests()
+        loop.result.messages = loop.handler.messages
     finally:
         loop.close()
     return loop.result
@@ -115,6 +188,9 @@ class _Loop:
         self.topic = settings.topic_alerts
         self.consumer = self.producer = None
         self.result = FollowResult()
+        # offsets of records waiting in a webhook digest: a partition's commit stays below them
+        self.held: dict[tuple[str, int], set[int]] = {}
+        self.positions: dict[tuple[str, int], int] = {}
 
     def open(self, from_beginning: bool) -> None:
         from kafka import KafkaConsumer, TopicPartition
@@ -171,7 +247,8 @@ class _Loop:
         self.result.records += 1
         source = f"{record.topic}/{record.partition}@{record.offset}"
         try:
-            handled = self.handler.handle(codec.decode_alert(record.value or b""))
+            handled = self.handler.handle(codec.decode_alert(record.value or b""),
+                                          source=(record.topic, record.partition, record.offset))
         except (codec.CodecError, ValueError) as exc:
             reason = " ".join(str(exc).split())
             self.result.bad += 1
@@ -187,9 +264,31 @@ class _Loop:
             elif handled.result is not None:
                 print(f"cluetrain: {handled.key} -> dead letter: {handled.result.reason}", file=self.err, flush=True)
                 self._dead_letter(record, handled.result.reason)
-        self._commit(record)
+            if handled.held:
+                self.held.setdefault((record.topic, record.partition), set()).add(record.offset)
+        self.positions[(record.topic, record.partition)] = record.offset + 1
+        self.settle_digests()
+        self._commit(record.topic, record.partition)
+
+    def settle_digests(self) -> None:
+        """Digests sent (or dead-lettered) since the last call release their records."""
+        for digest, result in self.handler.digests:
+            if result.delivered:
+                self.result.delivered.append(result)
+            else:
+                print(f"cluetrain: {digest.key} -> dead letter: {result.reason}", file=self.err, flush=True)
+                topic, partition, offset = digest.sources[0]
+                self._dead_letter_value(result.body, result.reason, topic, partition, offset)
+            for topic, partition, offset in digest.sources:
+                self.held.get((topic, partition), set()).discard(offset)
+            for tp in {(t, p) for t, p, _ in digest.sources}:
+                self._commit(*tp)
+        self.handler.digests.clear()
 
     def _dead_letter(self, record, reason: str) -> None:
+        self._dead_letter_value(bytes(record.value or b""), reason, record.topic, record.partition, record.offset)
+
+    def _dead_letter_value(self, payload: bytes, reason: str, topic: str, partition: int, offset: int) -> None:
         if self.group_id is None:  # a viewer reports, the notifier records
             return
         from kafka import KafkaProducer
@@ -197,24 +296,27 @@ class _Loop:
         if self.producer is None:
             self.producer = KafkaProducer(**notifier_producer_config(self.broker_url))
         value = codec.encode_dead_letter(
-            received_at=int(time.time() * 1000), reason=reason, payload=bytes(record.value or b""),
-            source_topic=record.topic, source_partition=record.partition, source_offset=record.offset)
+            received_at=int(time.time() * 1000), reason=reason, payload=payload,
+            source_topic=topic, source_partition=partition, source_offset=offset)
         # written before the offset is committed: a crash in between re-delivers, never loses
-        self.producer.send(self.settings.topic_dead_letters, key=record.topic.encode(), value=value).get(timeout=30)
-        self.result.dead_letters.append((f"{record.topic}/{record.partition}@{record.offset}", reason))
+        self.producer.send(self.settings.topic_dead_letters, key=topic.encode(), value=value).get(timeout=30)
+        self.result.dead_letters.append((f"{topic}/{partition}@{offset}", reason))
 
-    def _commit(self, record) -> None:
-        if self.group_id is None:
+    def _commit(self, topic: str, partition: int) -> None:
+        """Up to the record after the last one handled, or to the oldest one still held."""
+        if self.group_id is None or (topic, partition) not in self.positions:
             return
         from kafka import TopicPartition
         from kafka.errors import CommitFailedError
         from kafka.structs import OffsetAndMetadata
 
-        tp = TopicPartition(record.topic, record.partition)
+        held = self.held.get((topic, partition))
+        position = min(held) if held else self.positions[(topic, partition)]
+        tp = TopicPartition(topic, partition)
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
+            self.consumer.commit({tp: OffsetAndMetadata(position, "", -1)})
         except CommitFailedError as exc:  # rebalanced: the record may come again (at-least-once)
-            log.warning("commit of %s@%d failed: %s", tp, record.offset, exc)
+            log.warning("commit of %s@%d failed: %s", tp, position, exc)
 
     def close(self) -> None:
         if self.producer is not None:

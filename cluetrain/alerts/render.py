@@ -3,6 +3,7 @@ dict (as codec.decode_alert returns it), format its times and details."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
@@ -74,10 +75,22 @@ def to_ms(name: str, value: Any) -> int:
     return value
 
 
-def utc(ms: int, *, suffix: bool = False) -> str:
-    """Epoch ms -> '2017-10-31 22:10:47' (UTC; ' UTC' appended when suffix)."""
-    text = (_EPOCH + timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S")
-    return text + " UTC" if suffix else text
+def utc(ms: int) -> str:
+    """Epoch ms -> ISO 8601 UTC, '2017-10-31T22:10:47Z' (alerts carry whole seconds)."""
+    return (_EPOCH + timedelta(milliseconds=ms)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def conversation_url(a: AlertView, template: str) -> str:
+    """The link that opens the alert's conversation: CLUETRAIN_CONVERSATION_URL with
+    {brand}, {conversation_id} and {turn_index} filled in; '' for a brand alert or
+    without a template. Plain replacement: other braces in a URL stay as they are."""
+    if not template or not a.conversation_id:
+        return ""
+    turn = a.details.get("turn_index")
+    values = {"brand": a.brand, "conversation_id": a.conversation_id, "turn_index": "" if turn is None else str(turn)}
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
+    return template
 
 
 def duration(ms: int) -> str:
@@ -117,15 +130,21 @@ def details_inline(details: Mapping[str, Any]) -> str:
     return " ".join(" ".join(out).split())
 
 
-def follow_line(a: AlertView) -> str:
-    """One line per alert or resolution, for `cluetrain alerts --follow`:
-    2017-10-31 22:10:47  ignored_conversation  sprintcare  conv 8:0  severity high  customer_messages=2 ...
-    2017-10-31 22:40:00  ignored_conversation  sprintcare  conv 8:0  severity high  resolved after 29m 13s
+def follow_line(a: AlertView, url: str = "") -> str:
+    """One line per alert or resolution, for `cluetrain alerts --follow` (times ISO 8601
+    UTC; `url` = conversation_url, shown after the conversation when set):
+    2017-10-31T22:10:47Z  ignored_conversation  sprintcare  conv 8:0  severity high  customer_messages=2 ...
+    2017-10-31T22:40:00Z  ignored_conversation  sprintcare  conv 8:0  severity high  resolved after 29m 13s ...
     """
-    head = f"{utc(a.resolved_at if a.resolved_at is not None else a.fired_at)}  {a.kind}  {a.brand}  {ident(a)}  severity {a.severity}"
+    head = f"{utc(a.resolved_at if a.resolved_at is not None else a.fired_at)}  {a.kind}  {a.brand}  {ident(a)}"
+    head += f"  {url}  severity {a.severity}" if url else f"  severity {a.severity}"
     if a.resolved_at is not None:
         line = f"{head}  resolved after {duration(a.resolved_at - a.fired_at)} (fired {utc(a.fired_at)})"
     else:
         tail = details_inline(a.details)
         line = f"{head}  {tail}" if tail else head
-    return "".join(" " if c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" else c for c in line)
+    return one_line(line)
+
+
+def one_line(text: str) -> str:
+    return "".join(" " if c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" else c for c in text)

@@ -53,30 +53,36 @@ def _esc(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_payload(alert: Mapping[str, Any], *, resolved: bool) -> bytes:
+def build_payload(alert: Mapping[str, Any], *, resolved: bool, url_template: str = "") -> bytes:
     """An alert (codec.decode_alert's dict) -> Slack-compatible JSON bytes, deterministic.
-    resolved=True describes its resolution (resolved_at must be set)."""
+    resolved=True describes its resolution (resolved_at must be set). With a
+    CLUETRAIN_CONVERSATION_URL template the conversation is a link to it."""
     a = render.view(alert)
+    url = render.conversation_url(a, url_template)
     if resolved and a.resolved_at is None:
         raise ValueError(f"alert {a.alert_id}: resolved=True but resolved_at is not set")
     kind, conv = render.human_kind(a.kind), a.conversation_id or "(whole brand)"
-    fired = render.utc(a.fired_at, suffix=True)
+    fired = render.utc(a.fired_at)
     if resolved:
         after = render.duration(a.resolved_at - a.fired_at)
         title = f"✅ Resolved: {kind} · {a.brand}"
         text = (f"✅ cluetrain: resolved, {kind.lower()} at {a.brand} (conversation {conv}, severity "
-                f"{a.severity}): fired {fired}, resolved {render.utc(a.resolved_at, suffix=True)} after {after}")
+                f"{a.severity}): fired {fired}, resolved {render.utc(a.resolved_at)} after {after}")
     else:
         title = f"{_EMOJI.get(a.severity.lower(), '⚪')} {kind} · {a.brand}"
         text = (f"{_EMOJI.get(a.severity.lower(), '⚪')} cluetrain: {kind.lower()} at {a.brand} "
                 f"(conversation {conv}, severity {a.severity}), fired {fired}")
     fields = [("Brand", a.brand), ("Kind", a.kind), ("Severity", a.severity), ("Conversation", conv),
               ("Fired at", fired),
-              ("Resolved at", render.utc(a.resolved_at, suffix=True) + f" (after {after})") if resolved
+              ("Resolved at", render.utc(a.resolved_at) + f" (after {after})") if resolved
               else ("Status", "open")]
+    texts = [f"*{k}*\n{_esc(v, 1900)}" for k, v in fields]
+    if url:
+        texts[3] = f"*Conversation*\n{_link(url, conv)}"
+        text += f" {url}"
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{_esc(v, 1900)}"} for k, v in fields]},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in texts]},
     ]
     if a.details:
         pretty = json.dumps(a.details, indent=2, sort_keys=True, ensure_ascii=False, default=str)
@@ -88,28 +94,49 @@ def build_payload(alert: Mapping[str, Any], *, resolved: bool) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _link(url: str, label: str) -> str:
+    """A Slack mrkdwn link; the URL's own '|' and '>' would end it early."""
+    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{_esc(label, 200)}>"
+
+
+def build_digest_payload(d, url_template: str = "") -> bytes:
+    """A digest (alerts/digest.py Digest) -> Slack-compatible JSON bytes, deterministic."""
+    from cluetrain.alerts.digest import digest_lines
+
+    head, *items = digest_lines(d, url_template)
+    lines = []
+    for a in d.top:
+        url = render.conversation_url(a, url_template)
+        conv = render.ident(a)
+        lines.append(f"{_EMOJI.get(a.severity.lower(), '⚪')} *{a.severity}* {_esc(a.kind, 100)} · fired "
+                     f"{render.utc(a.fired_at)} · {_link(url, conv) if url else _esc(conv, 300)}")
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "emoji": True,
+                                    "text": f"🧾 {d.breached} turns breached · {d.brand}"[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _esc(head, 2900)}},
+    ]
+    if lines:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _esc(f"cluetrain · {d.key}", 300)}]})
+    payload = {"text": _esc("🧾 cluetrain: " + head, 3000), "blocks": blocks}
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def sign(body: bytes, secret: str, timestamp: int) -> str:
     """Hex HMAC-SHA256 of f"{timestamp}.".encode() + body (header value: 'v1=' + this)."""
     return hmac.new(secret.encode("utf-8"), f"{int(timestamp)}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-FRESHNESS_TOLERANCE_S = 300.0  # a signed request older (or newer) than this is a replay
-
-
 def verify(body: bytes, secret: str, timestamp: str | int, signature: str, *,
-           now: float | None = None, tolerance_s: float = FRESHNESS_TOLERANCE_S) -> bool:
+           now: float | None = None, tolerance_s: float = 300.0) -> bool:
     """Receiver side: True when `signature` (the X-Cluetrain-Signature value, 'v1=<hex>',
-    several comma-separated values allowed) matches body and timestamp, and the timestamp
-    is within tolerance_s (default 300 s) of `now`: always checked, a stale request is
-    refused as a replay. `now` (unix s) is the receiver's clock, read here when not given:
-    this function is the receiver's edge. Constant-time comparison."""
+    several comma-separated values allowed) matches body and timestamp, and, if `now`
+    is given, the timestamp is within tolerance_s of it. Constant-time comparison."""
     try:
         ts = int(str(timestamp).strip())
     except ValueError:
         return False
-    if now is None:
-        now = time.time()
-    if abs(now - ts) > tolerance_s:
+    if now is not None and abs(now - ts) > tolerance_s:
         return False
     expected = sign(body, secret, ts)
     candidates = [p.strip()[3:] for p in str(signature).split(",") if p.strip().startswith("v1=")]
@@ -244,12 +271,20 @@ class WebhookNotifier:
                 IDEMPOTENCY_HEADER: key, TIMESTAMP_HEADER: str(ts),
                 SIGNATURE_HEADER: "v1=" + sign(body, self._secret, ts), ATTEMPT_HEADER: str(attempt)}
 
-    def deliver(self, alert: Mapping[str, Any], resolved: bool | None = None) -> DeliveryResult:
+    def deliver(self, alert: Mapping[str, Any], resolved: bool | None = None, url_template: str = "") -> DeliveryResult:
         """resolved=None: the alert's own state (resolved when resolved_at is set)."""
         a = render.view(alert)
         resolved = a.resolved_at is not None if resolved is None else resolved
         state = render.RESOLVED if resolved else render.FIRED
-        body, key = build_payload(alert, resolved=resolved), a.key(state)
+        body = build_payload(alert, resolved=resolved, url_template=url_template)
+        return self.send(body, a.key(state), a.alert_id, state)
+
+    def deliver_digest(self, digest, url_template: str = "") -> DeliveryResult:
+        """One digest (alerts/digest.py), Idempotency-Key 'digest:<brand>:<start, epoch s>'."""
+        return self.send(build_digest_payload(digest, url_template), digest.key, digest.key, "digest")
+
+    def send(self, body: bytes, key: str, alert_id: str, state: str) -> DeliveryResult:
+        """Post `body` with retries (the same bytes on every attempt)."""
         attempts: list[Attempt] = []
         for n in range(1, self.max_attempts + 1):
             started = self._clock()
@@ -258,7 +293,7 @@ class WebhookNotifier:
             wait = 0.0 if last else self._wait(n, retry_after)
             attempts.append(Attempt(n, started, status, error, retryable, wait))
             if error == "":
-                return DeliveryResult(a.alert_id, state, key, True, tuple(attempts), "", body)
+                return DeliveryResult(alert_id, state, key, True, tuple(attempts), "", body)
             log.warning("webhook %s attempt %d/%d failed: %s%s", key, n, self.max_attempts, error,
                         f"; retrying in {wait:.2f} s" if not last else "")
             if last:
@@ -267,7 +302,7 @@ class WebhookNotifier:
         final = attempts[-1]
         reason = (f"webhook: {final.error} (not retried)" if not final.retryable
                   else f"webhook: {final.error} after {len(attempts)} attempt{'s' if len(attempts) > 1 else ''}")
-        return DeliveryResult(a.alert_id, state, key, False, tuple(attempts), reason, body)
+        return DeliveryResult(alert_id, state, key, False, tuple(attempts), reason, body)
 
     def _attempt(self, body: bytes, key: str, n: int) -> tuple[int | None, str, bool, float | None]:
         try:

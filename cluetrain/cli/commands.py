@@ -247,16 +247,21 @@ def cmd_replay(args) -> int:
 def cmd_alerts(args) -> int:
     import signal
 
-    from cluetrain.alerts.follow import follow_alerts
+    from cluetrain.alerts.follow import Routes, follow_alerts
 
     settings = _settings(args)
     if not settings.broker:
         raise SystemExit("cluetrain: error: alerts needs --broker or CLUETRAIN_BROKER (the broker the worker writes to)")
+    if args.digest is not None and args.digest < 0:
+        raise SystemExit("cluetrain: error: --digest: expected minutes >= 0 (0 = one line per alert)")
+    routes = Routes.from_settings(settings, min_severity=args.min_severity, priorities=args.priority,
+                                  digest_min=args.digest)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    result = follow_alerts(settings, settings.broker, out=sys.stdout, follow=args.follow)
+    result = follow_alerts(settings, settings.broker, out=sys.stdout, follow=args.follow, routes=routes)
     if not args.follow:
         print(f"{result.printed:,} alerts and resolutions, {result.duplicates:,} duplicates, {result.bad:,} bad records, "
-              f"{len(result.delivered):,} delivered, {len(result.dead_letters):,} dead letters", file=sys.stderr)
+              f"{result.messages:,} messages printed, {len(result.delivered):,} delivered, "
+              f"{len(result.dead_letters):,} dead letters", file=sys.stderr)
     return 0
 
 

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("alerts", help="print alerts (and post them to CLUETRAIN_WEBHOOK_URL when set)")
     sp.add_argument("--follow", action="store_true", help="keep running and print alerts live")
+    sp.add_argument("--min-severity", choices=("low", "medium", "high", "critical"),
+                    help="print alerts at this severity or above (default CLUETRAIN_WEBHOOK_MIN_SEVERITY)")
+    sp.add_argument("--priority", help="print alerts of turns with these priorities whatever their severity, "
+                    "e.g. vip,urgent (default CLUETRAIN_WEBHOOK_PRIORITIES)")
+    sp.add_argument("--digest", type=int, metavar="MINUTES",
+                    help="print one digest per brand every MINUTES of event time (default CLUETRAIN_WEBHOOK_DIGEST_MIN)")
     sp.add_argument("--broker", help="Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092")
     sp.set_defaults(func=cmd_alerts)
 

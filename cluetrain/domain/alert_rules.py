@@ -52,6 +52,8 @@ def turn_alert(kind: str, brand: str, conversation_id: str, turn, fired_ms: int,
         "started_at": turn.started_ms // 1000,
         "deadline": turn.deadline_ms // 1000,
     }
+    if turn.prioritized:  # only with a policy file: alerts without one stay as they were
+        details["priority"] = turn.priority
     resolved_ms = turn.answered_ms
     if resolved_ms is not None:
         details.update(responder_id=turn.responder_id, responder_role=turn.responder_role,

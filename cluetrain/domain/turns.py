@@ -97,6 +97,11 @@ class Turn:
         return facts
 
     @property
+    def prioritized(self) -> bool:
+        """A priority rule matched (its alerts name the priority, for routes)."""
+        return self.priority != NORMAL
+
+    @property
     def status(self) -> str:
         if self.answered_ms is None:
             return "breached" if self.breached else "open"

@@ -171,6 +171,21 @@ class Settings:
     webhook_max_attempts: int = setting(
         6, POSITIVE_INT, "Attempts of a webhook delivery (retries with back-off) before it goes to dead letters.")
     webhook_timeout_s: float = setting(5.0, POSITIVE, "Timeout of one webhook request, seconds.")
+    webhook_min_severity: str = setting(
+        "low", Choice(("low", "medium", "high", "critical")),
+        "Alerts (and their resolutions) at this severity or above go to the webhook and, unless "
+        "`cluetrain alerts --min-severity` says otherwise, to the printed lines...")
+    webhook_priorities: str = setting(
+        "", Text(), "...and so do those of turns with one of these priorities (`vip,urgent`), whatever "
+        "their severity (DESIGN.md § Alert routes and digests).")
+    webhook_digest_min: int = setting(
+        0, Number(int, low_allowed=True),
+        "Digest mode: per brand, one webhook message every N minutes of event time (turns breached, "
+        "alerts by kind, resolutions, the worst alerts with their links) instead of one per alert; 0 = off.")
+    conversation_url: str = setting(
+        "", Text("URL", prefixes=("http://", "https://")),
+        "Link template of an alert's conversation, with `{brand}`, `{conversation_id}`, `{turn_index}`, "
+        "e.g. `https://bsky.app/profile/{brand}/post/{conversation_id}`; empty: no link.")
     sql_user: str = setting(
         "default", Text(), "User of the embedded store's read-only SQL endpoint (`cluetrain dashboard`, "
         "`cluetrain run --dashboard`), for BI tools and ClickHouse drivers.")

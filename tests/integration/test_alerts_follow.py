@@ -2,6 +2,7 @@
 real local webhook server: print, deliver once per (alert, state), dead-letter, commit."""
 from __future__ import annotations
 
+import json
 import io
 import os
 import queue
@@ -116,8 +117,8 @@ def test_the_notifier_delivers_once_per_state_dead_letters_failures_and_commits(
     assert sum(offsets.values()) == 5  # every record committed once handled
     assert again.records == 0 and len(server.requests) == 7  # 3 + 1 + 3: nothing posted twice
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("2017-10-31 22:10:47  ignored_conversation  sprintcare  conv 8:0  severity high")
-    assert len(lines) == 3 and lines[-1].endswith("severity high  resolved after 29m 13s (fired 2017-10-31 22:10:47)")
+    assert lines[0].startswith("2017-10-31T22:10:47Z  ignored_conversation  sprintcare  conv 8:0  severity high")
+    assert len(lines) == 3 and lines[-1].endswith("severity high  resolved after 29m 13s (fired 2017-10-31T22:10:47Z)")
     assert "77:0:fired -> dead letter: webhook: HTTP 400" in err.getvalue()
 
 
@@ -127,7 +128,7 @@ def test_the_viewer_prints_without_a_group_or_commits(settings):
     out = io.StringIO()
     result = follow_alerts(settings, settings.broker, out=out, follow=False, max_idle_s=20)
     assert result.printed == 2 and result.delivered == [] and result.dead_letters == []
-    assert out.getvalue().splitlines()[1].endswith("resolved after 1m (fired 2017-10-31 22:10:47)")
+    assert out.getvalue().splitlines()[1].endswith("resolved after 1m (fired 2017-10-31T22:10:47Z)")
 
 
 def test_cluetrain_alerts_follow_prints_live_and_stops_on_sigterm(settings):
@@ -139,7 +140,7 @@ def test_cluetrain_alerts_follow_prints_live_and_stops_on_sigterm(settings):
                           capture_output=True, text=True, timeout=60)
     assert once.returncode == 0, once.stderr
     assert once.stdout.splitlines() == [
-        "2017-10-31 22:10:47  ignored_conversation  sprintcare  conv 8:0  severity high  customer_messages=2 sla_s=3600"]
+        "2017-10-31T22:10:47Z  ignored_conversation  sprintcare  conv 8:0  severity high  customer_messages=2 sla_s=3600"]
     assert "1 alerts and resolutions" in once.stderr
 
     proc = subprocess.Popen([sys.executable, "-m", "cluetrain", "alerts", "--follow"], env=env, cwd=ROOT,
@@ -163,3 +164,37 @@ def test_cluetrain_alerts_needs_a_broker():
     done = subprocess.run([sys.executable, "-m", "cluetrain", "alerts"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and done.stderr.strip().startswith("cluetrain: error: alerts needs --broker")
+
+
+def test_a_webhook_digest_is_sent_once_and_its_records_stay_uncommitted_until_then(settings):
+    """Digest mode (DESIGN.md § Alert routes and digests): the notifier killed before
+    the window is sent commits none of its records; the next run sends the digest once."""
+    values = [(b"sprintcare", codec.encode_alert(alert(f"{i}:0", conversation_id=str(i), fired_at=FIRED_MS + i * 1000)))
+              for i in range(3)]
+    produce(settings, values)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLUETRAIN_")}
+    with HookServer(fail_first=0) as server:
+        env.update(settings.to_env(), CLUETRAIN_WEBHOOK_URL=server.url, CLUETRAIN_WEBHOOK_SECRET=SECRET,
+                   CLUETRAIN_WEBHOOK_DIGEST_MIN="15", CLUETRAIN_CONVERSATION_URL="https://x.example/c/{conversation_id}")
+        proc = subprocess.Popen([sys.executable, "-m", "cluetrain", "alerts", "--follow", "--digest", "0"], env=env,
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+        try:
+            printed = [lines.get(timeout=60) for _ in range(3)]  # printed one by one, digested for the webhook
+            assert all("https://x.example/c/" in line for line in printed)
+            time.sleep(1.0)
+        finally:
+            proc.kill()
+            proc.wait(timeout=20)
+        assert server.requests == []
+        assert sum(committed_offsets(settings.broker, "cluetrain-notifier").values()) == 0
+        done = subprocess.run([sys.executable, "-m", "cluetrain", "alerts"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        key = f"digest:sprintcare:{FIRED_MS // 900_000 * 900}"
+        assert server.accepted == [key] and server.duplicates == 0
+        body = json.loads(server.requests[0].body)
+        assert "3 turns breached" in body["text"] and "<https://x.example/c/0|conv 0:0>" in json.dumps(body, ensure_ascii=False)
+        assert "1 messages printed" in done.stderr
+    assert sum(committed_offsets(settings.broker, "cluetrain-notifier").values()) == 3
