@@ -127,16 +127,23 @@ def sign(body: bytes, secret: str, timestamp: int) -> str:
     return hmac.new(secret.encode("utf-8"), f"{int(timestamp)}.".encode() + body, hashlib.sha256).hexdigest()
 
 
+FRESHNESS_TOLERANCE_S = 300.0  # a signed request older (or newer) than this is a replay
+
+
 def verify(body: bytes, secret: str, timestamp: str | int, signature: str, *,
-           now: float | None = None, tolerance_s: float = 300.0) -> bool:
+           now: float | None = None, tolerance_s: float = FRESHNESS_TOLERANCE_S) -> bool:
     """Receiver side: True when `signature` (the X-Cluetrain-Signature value, 'v1=<hex>',
-    several comma-separated values allowed) matches body and timestamp, and, if `now`
-    is given, the timestamp is within tolerance_s of it. Constant-time comparison."""
+    several comma-separated values allowed) matches body and timestamp, and the timestamp
+    is within tolerance_s (default 300 s) of `now`: always checked, a stale request is
+    refused as a replay. `now` (unix s) is the receiver's clock, read here when not given:
+    this function is the receiver's edge. Constant-time comparison."""
     try:
         ts = int(str(timestamp).strip())
     except ValueError:
         return False
-    if now is not None and abs(now - ts) > tolerance_s:
+    if now is None:
+        now = time.time()
+    if abs(now - ts) > tolerance_s:
         return False
     expected = sign(body, secret, ts)
     candidates = [p.strip()[3:] for p in str(signature).split(",") if p.strip().startswith("v1=")]

@@ -8,6 +8,7 @@ import http.client
 import io
 import json
 import socket
+import time
 import urllib.error
 from email.utils import formatdate
 
@@ -121,16 +122,27 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body_and_detects_tampering(
     expected = hmac.new(SECRET.encode(), f"{T0}.".encode() + body, hashlib.sha256).hexdigest()
     assert sign(body, SECRET, T0) == expected and len(expected) == 64
     header = f"v1={expected}"
-    assert verify(body, SECRET, str(T0), header)
-    assert verify(body, SECRET, T0, f"v1=0000, {header}")  # several signatures (secret rotation)
-    assert not verify(body + b" ", SECRET, T0, header)                  # body tampered
-    assert not verify(body.replace(b"high", b"low!"), SECRET, T0, header)
-    assert not verify(body, SECRET, T0 + 1, header)                     # timestamp tampered
-    assert not verify(body, "other", T0, header)                        # wrong secret
-    assert not verify(body, SECRET, T0, expected)                       # missing v1= scheme
-    assert not verify(body, SECRET, "soon", header)
+    assert verify(body, SECRET, str(T0), header, now=T0)
+    assert verify(body, SECRET, T0, f"v1=0000, {header}", now=T0)  # several signatures (secret rotation)
+    assert not verify(body + b" ", SECRET, T0, header, now=T0)          # body tampered
+    assert not verify(body.replace(b"high", b"low!"), SECRET, T0, header, now=T0)
+    assert not verify(body, SECRET, T0 + 1, header, now=T0)             # timestamp tampered
+    assert not verify(body, "other", T0, header, now=T0)                # wrong secret
+    assert not verify(body, SECRET, T0, expected, now=T0)               # missing v1= scheme
+    assert not verify(body, SECRET, "soon", header, now=T0)
     assert verify(body, SECRET, T0, header, now=T0 + 299)
     assert not verify(body, SECRET, T0, header, now=T0 + 301)           # stale: replay refused
+    assert not verify(body, SECRET, T0, header, now=T0 - 301)           # from the future
+
+
+def test_verify_checks_freshness_on_the_clock_when_not_given_now():
+    body = build_payload(alert(), resolved=False)
+    stale = f"v1={sign(body, SECRET, T0)}"  # a valid signature of 2023: a replay today
+    assert not verify(body, SECRET, T0, stale)
+    fresh = int(time.time())
+    assert verify(body, SECRET, fresh, f"v1={sign(body, SECRET, fresh)}")
+    assert not verify(body, SECRET, fresh - 400, f"v1={sign(body, SECRET, fresh - 400)}")
+    assert verify(body, SECRET, fresh - 400, f"v1={sign(body, SECRET, fresh - 400)}", tolerance_s=600)
 
 
 def test_every_attempt_is_signed_with_its_own_timestamp_and_keeps_key_and_body():
@@ -143,7 +155,8 @@ def test_every_attempt_is_signed_with_its_own_timestamp_and_keeps_key_and_body()
     for i, (_, body, headers, timeout) in enumerate(script.calls, start=1):
         assert headers["Idempotency-Key"] == "8:0:fired" and headers["X-Cluetrain-Attempt"] == str(i)
         assert headers["Content-Type"].startswith("application/json") and timeout == 2.0
-        assert verify(body, SECRET, headers["X-Cluetrain-Timestamp"], headers["X-Cluetrain-Signature"])
+        sent = int(headers["X-Cluetrain-Timestamp"])  # the notifier's clock is simulated: so is the receiver's
+        assert verify(body, SECRET, sent, headers["X-Cluetrain-Signature"], now=sent + 1)
     stamps = [int(h["X-Cluetrain-Timestamp"]) for _, _, h, _ in script.calls]
     assert stamps == sorted(stamps) and stamps[0] < stamps[-1]
 
