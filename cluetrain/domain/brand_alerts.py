@@ -146,12 +146,16 @@ class BrandMonitor:
     # 15 hours, so a slot is reused only once its old hour is forgotten. evaluated_to is
     # saved with the head only: every monitor is evaluated to the partition's horizon
     # at each advance, so on restore it is max(saved, the meta's horizon).
+    def head(self) -> dict:
+        """The open alerts, evaluated up to a horizon: saved in the meta record with it."""
+        return {"monitor": self.brand, "active": dict(self.active), "evaluated_to": self.evaluated_to}
+
     def dirty_records(self) -> list[tuple[str, dict]]:
         """[(key part, record)] of what changed since the last call: the head ("" key
         part) and hour records ("<slot>"); see partition.PartitionState.take_dirty."""
         out = []
         if self.head_dirty:
-            out.append(("", {"monitor": self.brand, "active": self.active, "evaluated_to": self.evaluated_to}))
+            out.append(("", self.head()))
         for hour in sorted(self.dirty_hours):
             start = hour * HOUR
             rows = [[m, *v] for m, v in sorted(self.minutes.items()) if start <= m < start + HOUR]

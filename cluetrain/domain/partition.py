@@ -243,8 +243,9 @@ class PartitionState:
         """Changed records, then the meta record (if changed): save them in this order.
 
         Records (see state_codec.py): changed conversations under (brand,
-        conversation_id), then changed parts of brand monitors under ("", "monitor
-        <brand>") and ("", "monitor/<slot> <brand>"). Pruning uses the horizon already
+        conversation_id), then changed hours of brand monitors under ("", "monitor/<slot>
+        <brand>"); the monitors' heads (open alerts) are in the meta, which is saved
+        with the horizon they were evaluated to. Pruning uses the horizon already
         saved, never the one about to be."""
         records = self.retention.take_records(self.conversation) if self.retention else {}
         for key in sorted(self.dirty):
@@ -257,11 +258,15 @@ class PartitionState:
         self.dirty.clear()
         for brand in sorted(self.monitors):
             for part, record in self.monitors[brand].dirty_records():
-                records[monitor_key(brand, part)] = record
+                if part == "":  # a head (open alerts) must match the horizon: it goes in the meta
+                    self.meta_dirty = True
+                else:
+                    records[monitor_key(brand, part)] = record
         meta = None
         if self.meta_dirty:
             meta = {"clocks": dict(self.clocks), "finals": sorted(self.finals), "horizon_s": self.horizon_s,
-                    "offsets": dict(self.next_offsets)}
+                    "offsets": dict(self.next_offsets),
+                    "heads": {b: m.head() for b, m in sorted(self.monitors.items())}}
             self.meta_dirty = False
             self.saved_horizon_s = self.horizon_s
             self._forget_contributions()
@@ -308,6 +313,11 @@ class PartitionState:
                 if ms is not None:
                     heapq.heappush(self._due, (ms, key))
         self._restore_archive(segments)
+        heads = (meta or {}).get("heads")
+        if heads is not None:
+            # a head record of an older version can be newer than this meta (a cut
+            # save): its open alerts would not match the horizon, the meta's do
+            monitor_records = [d for d in monitor_records if "hour" in d] + list(heads.values())
         for data in monitor_records:
             brand = sys.intern(data["monitor"])
             monitor = self.monitors.get(brand)

@@ -23,11 +23,13 @@ Keys and records (every key is a pair of str):
   tombstones after it. A conversation in several segments (evicted, back, evicted
   again) is the one with the longest seen ledger (`record_version`).
 - ("", "monitor " + brand) -> a brand monitor's head: {"monitor": brand, "active": {kind: alert},
-  "evaluated_to": s}
+  "evaluated_to": s}; written by older versions only: the heads are now in the meta
+  ("heads": {brand: head}), so that open alerts always match the saved horizon
 - ("", "monitor/<slot> " + brand), slot 0..15 -> minutes of one hour of a brand monitor:
   {"monitor": brand, "hour": hour, "minutes": [[minute_s, within, breached, customer, negative], ...]}
   ("" is no valid brand, so these keys never meet a conversation's.)
-- the meta record (no key; the adapter has its own): {"clocks", "finals", "horizon_s", "offsets"}.
+- the meta record (no key; the adapter has its own): {"clocks", "finals", "horizon_s", "offsets",
+  "heads"}.
 
 Records of the previous shape (conversations with "authors", monitors inside the meta)
 are still read.

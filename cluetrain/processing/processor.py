@@ -40,12 +40,21 @@ class BatchOutput:
 
 
 class PipelineProcessor:
-    def __init__(self, settings: Settings, load_state: StateLoader | None = None):
+    def __init__(self, settings: Settings, load_state: StateLoader | None = None, *,
+                 state_interval_s: float = 0.0):
+        """state_interval_s > 0: a batch carries the state (out.state) only when that
+        long has passed since the last one that did (a conversation changed by ten
+        batches is saved once, not ten times), when a partition's input is final, or
+        on `checkpoint(force=True)`; the rows and topic records of every batch are still
+        written with it. 0: every batch carries its state."""
         self.settings = settings
         self.ingest = IngestProcessor(settings)
         self.partitions: dict[int, PartitionState] = {}
         self.load_state = load_state
         self.policies = settings.sla_policies()
+        self.state_interval_ms = int(state_interval_s * 1000)
+        self.unsaved: set[int] = set()  # partitions whose changes no batch has carried yet
+        self.state_taken_ms: int | None = None
 
     def partition(self, p: int) -> PartitionState:
         state = self.partitions.get(p)
@@ -64,6 +73,7 @@ class PipelineProcessor:
     def drop_partitions(self, partitions) -> None:
         """On revocation: the state moves to another worker (and back via recovery)."""
         for p in partitions:
+            self.unsaved.discard(p)  # the new owner resumes from the last saved meta
             state = self.partitions.pop(p, None)
             if state is not None:
                 state.close()
@@ -132,8 +142,26 @@ class PipelineProcessor:
             out.turns += advance.turns
             out.alerts += advance.alerts
             out.windows += advance.windows
-            out.state[p] = partitions[p].take_dirty()
+        self.unsaved |= touched
+        final = any(partitions[p].final for p in touched)
+        self._take_state(out, now_ms, force=final)
         return out
+
+    def checkpoint(self, now_ms: int, *, force: bool = False) -> BatchOutput | None:
+        """A batch of state only, if some is unsaved and due (or `force`): for an engine
+        that is idle (no input for a while) or stopping."""
+        out = BatchOutput()
+        self._take_state(out, now_ms, force=force)
+        return out if out.state else None
+
+    def _take_state(self, out: BatchOutput, now_ms: int, *, force: bool) -> None:
+        due = (force or self.state_taken_ms is None or now_ms - self.state_taken_ms >= self.state_interval_ms)
+        if not due or not self.unsaved:
+            return
+        for p in sorted(self.unsaved):
+            out.state[p] = self.partitions[p].take_dirty()
+        self.unsaved.clear()
+        self.state_taken_ms = now_ms
 
 
 def set_text_caches(enabled: bool) -> None:

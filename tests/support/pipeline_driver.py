@@ -43,10 +43,12 @@ class FinalTables:
 
 def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batch: int = 200,
             crash_after: int | None = None, skip_rate: float = 0.0,
-            tables: FinalTables | None = None) -> FinalTables:
+            tables: FinalTables | None = None, state_interval_s: float = 0.0) -> FinalTables:
     """Process every partition; optionally crash once after `crash_after` batches, and
     let the consumer skip records now and then (`skip_rate`), as Faust does around
-    rebalances: the processor must ask to seek back."""
+    rebalances: the processor must ask to seek back. `state_interval_s` > 0: the
+    state is saved only that often (the bulk engine's checkpoints), each batch taking
+    0.25 s of the clock."""
     rng = random.Random(seed)
     tables = tables or FinalTables()
     persisted: dict[int, dict] = {}  # partition -> {"meta":, "convs": {}, "offsets":}
@@ -56,7 +58,7 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
         return saved.get("meta"), list(saved.get("convs", {}).values())
 
     def new_processor():
-        return PipelineProcessor(settings, load_state=load)
+        return PipelineProcessor(settings, load_state=load, state_interval_s=state_interval_s)
 
     processor = new_processor()
     committed = {}  # (topic, partition) -> next offset
@@ -80,7 +82,8 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
                 position[tp] = position.get(tp, 0) + 1  # the consumer loses a record
             batch.append(broker.records(*tp)[position.get(tp, 0)])
             position[tp] = position.get(tp, 0) + 1
-        out = processor.process(batch, now_ms=1_700_000_000_000)
+        now_ms = 1_700_000_000_000 + (batches * 250 if state_interval_s else 0)
+        out = processor.process(batch, now_ms=now_ms)
         batches += 1
         crash_now = not crashed and batches >= crash_after
         # the engines' commit protocol; a crash cuts the state writes anywhere
@@ -90,14 +93,22 @@ def consume(settings: Settings, broker: MemoryBroker, *, seed: int = 0, max_batc
         except Crash:
             pass
         if crash_now:
-            # SIGKILL: offsets since the last commit are re-delivered to a fresh processor
+            # SIGKILL: offsets since the last commit are re-delivered to a fresh processor;
+            # the bulk engine (state saved per interval) resumes from its saved metas
             crashed = True
-            position = dict(committed)
+            position = saved_positions(persisted) if state_interval_s else dict(committed)
             processor = new_processor()
             continue
         if rng.random() < 0.3:  # Faust commits now and then, after the flush
             committed = dict(position)
     return tables
+
+
+def saved_positions(persisted: dict[int, dict]) -> dict[tuple[str, int], int]:
+    """Where the bulk engine's consumer starts after a restart: the next offsets in
+    each partition's saved meta (the beginning without one)."""
+    return {(topic, p): offset for p, saved in persisted.items() if saved.get("meta")
+            for topic, offset in saved["meta"].get("offsets", {}).items()}
 
 
 class Crash(Exception):

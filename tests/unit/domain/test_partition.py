@@ -145,8 +145,9 @@ def test_records_of_the_previous_shape_are_still_read():
     s.restore({"clocks": {"mentions": 1, "replies": 1}, "finals": [], "horizon_s": 660, "offsets": {"mentions": 3},
                "monitors": {"acme": {"minutes": [[600, 1, 2, 3, 4]], "active": {}, "evaluated_to": 660}}}, [old])
     assert s.monitors["acme"].minutes == {600: [1, 2, 3, 4]} and s.next_offsets == {"mentions": 3}
-    records, _ = s.take_dirty()  # rewritten in the new shape
-    assert ("", "monitor acme") in records and ("", f"monitor/{600 // 3600 % 16} acme") in records
+    records, meta = s.take_dirty()  # rewritten in the new shape: the head in the meta
+    assert ("", f"monitor/{600 // 3600 % 16} acme") in records and ("", "monitor acme") not in records
+    assert meta["heads"] == {"acme": {"monitor": "acme", "active": {}, "evaluated_to": 660}}
 
 
 def brand_stream(s: PartitionState, store: dict, minutes: int, start: int = 0) -> list[dict]:
@@ -167,8 +168,10 @@ def test_monitors_are_saved_apart_from_the_meta_and_only_when_they_changed():
     rules = lambda b: Settings(alert_min_volume=3).brand_alert_rules()  # noqa: E731
     s, store = state(brand_rules=rules), {}
     brand_stream(s, store, 30)
-    assert set(store["meta"]) == {"clocks", "finals", "horizon_s", "offsets"}
-    assert ("", "monitor acme") in store
+    # the minutes apart, the head (open alerts, a few per brand) in the meta, with its horizon
+    assert set(store["meta"]) == {"clocks", "finals", "horizon_s", "offsets", "heads"}
+    assert set(store["meta"]["heads"]) == {"acme"} and ("", "monitor acme") not in store
+    assert any(k[1].startswith("monitor/") for k in store if k != "meta")
     s.observe_clock("mentions", s.clocks["mentions"])  # nothing new
     s.mark_processed("mentions", 1)
     records, meta = s.take_dirty()
