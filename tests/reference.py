@@ -140,6 +140,7 @@ def reference(records: list[dict], *, sla_s: int = 3600, brand_sla: dict | None 
                 "negative_messages": sum(1 for x in t["scores"] if x <= -0.05),
                 "priority": priority,
                 "business_latency_s": None if answer is None else policy.business_ms(started, answer.created_at_ms) // 1000,
+                "team": "" if answer is None else policy.team_of.get(answer.author_id, ""),
             }
     windows: dict = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     for (brand, minute, counter), n in counts.items():

@@ -63,6 +63,7 @@ class ReferencePolicy:
         self.holidays = {d if isinstance(d, date) else date.fromisoformat(d) for d in table.get("holidays", [])}
         self.rules = table.get("priority", [])
         self.escalations = table.get("escalations")  # None: the warning setting's one level
+        self.team_of = {member: team for team, members in table.get("teams", {}).items() for member in members}
         self._day_cache: dict[date, list[tuple[int, int]]] = {}
 
     # -- priority ------------------------------------------------------------------

@@ -81,6 +81,7 @@ class Policy:
     next_reply_ms: int
     rules: tuple[PriorityRule, ...] = ()
     escalations: tuple[Escalation, ...] | None = None  # None: not in the file (the warning setting)
+    teams: Mapping[str, str] = field(default_factory=dict, hash=False)  # responder_id -> team
     _levels: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def levels(self, warn_fraction: float) -> tuple[Escalation, ...]:
@@ -113,6 +114,7 @@ class PolicyTable:
     # (name, min_followers, keywords, max_sentiment, first_reply_ms | None, next_reply_ms | None)
     rules: tuple[tuple, ...] = ()
     escalations: tuple[Escalation, ...] | None = None
+    teams: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def resolve(self, fallback_ms: int) -> Policy:
         first = fallback_ms if self.first_reply_ms is None else self.first_reply_ms
@@ -120,7 +122,7 @@ class PolicyTable:
         rules = tuple(PriorityRule(name, first if f is None else f, nxt if n is None else n,
                                    min_followers, keywords, max_sentiment)
                       for name, min_followers, keywords, max_sentiment, f, n in self.rules)
-        return Policy(self.calendar, first, nxt, rules, self.escalations)
+        return Policy(self.calendar, first, nxt, rules, self.escalations, self.teams)
 
 
 class Policies:

@@ -79,6 +79,7 @@ class TurnSnapshot:
     priority: str  # 'normal' unless a priority rule of the brand's SLA policy matched
     business_latency_s: int | None  # B(started, answered) in whole seconds; = latency_s 24/7
     as_of_ms: int
+    team: str = ""  # the responder's team in the policy file's team map when it answered
 
 
 @dataclass(frozen=True, slots=True)

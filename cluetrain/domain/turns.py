@@ -74,6 +74,7 @@ class Turn:
     # before policies (then each fraction x its wall-clock SLA, as it was)
     level_ms: tuple[int, ...] | None = None
     business_latency_s: int | None = None  # set with the answer (answered turns are not saved)
+    team: str = ""  # the responder's team (policy file's team map), set with the answer
 
     def levels_ms(self, levels) -> tuple[int, ...]:
         if self.level_ms is not None:
@@ -116,7 +117,7 @@ class Turn:
             brand, conversation_id, self.index, self.started_ms, self.customer_messages, self.answered_ms,
             self.responder_id, self.responder_role, self.latency_s, self.status, self.deadline_ms,
             self.customer_id, self.customer_followers, self.first_sentiment, self.last_sentiment,
-            self.negative_messages, self.priority, self.business_latency_s, as_of_ms)
+            self.negative_messages, self.priority, self.business_latency_s, as_of_ms, self.team)
 
 
 @dataclass(slots=True)
@@ -278,6 +279,7 @@ class Fold:
         turn.responder_id = post.author_id
         turn.responder_role = post.author_role
         turn.business_latency_s = self.policy.calendar.open_ms(turn.started_ms, t) // 1000
+        turn.team = self.policy.teams.get(post.author_id, "")
         self._count(t, "answered")
         self._count(t, "answered_late" if turn.breached else "answered_within_sla")
         self._count(t, "latency_sum_s", turn.latency_s)

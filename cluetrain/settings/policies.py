@@ -20,7 +20,7 @@ from cluetrain.domain.policy import NORMAL, Escalation, PolicyTable
 from cluetrain.settings.types import SettingsError
 
 TOP_KEYS = ("default", "brands")
-TABLE_KEYS = ("timezone", "first_reply_sla_s", "next_reply_sla_s", "hours", "holidays", "priority", "escalations")
+TABLE_KEYS = ("timezone", "first_reply_sla_s", "next_reply_sla_s", "hours", "holidays", "priority", "escalations", "teams")
 RULE_KEYS = ("name", "min_followers", "keywords", "max_sentiment", "first_reply_sla_s", "next_reply_sla_s")
 CONDITIONS = ("min_followers", "keywords", "max_sentiment")
 LEVEL_KEYS = ("at", "kind", "severity")
@@ -109,7 +109,24 @@ class _Reader:
         escalations = None
         if "escalations" in doc:
             escalations = self.escalations(doc["escalations"], f"{where}.escalations")
-        return PolicyTable(calendar, first, nxt, parsed, escalations)
+        teams = self.teams(doc["teams"], f"{where}.teams") if "teams" in doc else {}
+        return PolicyTable(calendar, first, nxt, parsed, escalations, teams)
+
+    def teams(self, doc, where: str) -> dict[str, str]:
+        """{team: [responder ids]} -> {responder id: team} (DESIGN.md § Teams)."""
+        if not isinstance(doc, dict):
+            raise self.fail(where, 'expected a table of teams, e.g. { care = ["acme/JK", "acme/AB"] }')
+        members: dict[str, str] = {}
+        for team, ids in doc.items():
+            if not team.strip():
+                raise self.fail(where, "expected team names that are not empty")
+            if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+                raise self.fail(f"{where}.{team}", f"expected a non-empty array of responder ids, got {ids!r}")
+            for i in ids:
+                if i in members:
+                    raise self.fail(f"{where}.{team}", f"{i!r} is already in team {members[i]!r}")
+                members[i] = team
+        return members
 
     def escalations(self, doc, where: str) -> tuple[Escalation, ...]:
         """Levels at fractions of the target (DESIGN.md § Escalation levels); [] = none."""

@@ -102,13 +102,14 @@ TURNS = TableSpec("turns", (
     "customer_id", "customer_followers", "first_sentiment", "last_sentiment", "negative_messages",
     "version",
     "priority", "business_latency_s",  # SLA policies (migration 0010)
+    "team",  # the policy file's team map (migration 0013)
 ), ("brand", "conversation_id", "turn_index"), "version")
 
 _turn_values = attrgetter(
     "brand", "conversation_id", "turn_index", "started_ms", "customer_messages", "answered_ms",
     "responder_id", "responder_role", "latency_s", "status", "deadline_ms", "customer_id",
     "customer_followers", "first_sentiment", "last_sentiment", "negative_messages", "as_of_ms",
-    "priority", "business_latency_s")
+    "priority", "business_latency_s", "team")
 
 
 def turn_row(turn: TurnSnapshot) -> tuple:

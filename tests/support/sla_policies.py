@@ -27,6 +27,8 @@ hours = {hours("07:00-12:00", "13:30-21:00")}
 escalations = [{{ at = 0.5, kind = "sla_warning" }}, {{ at = 2, kind = "sla_escalation", severity = "high" }},
                {{ at = 4, kind = "sla_critical", severity = "critical" }}]
 
+teams = {{ day = ["skyhop_air/AB", "skyhop_air/DW", "skyhop_air/EH"], night = ["skyhop_air/JK", "skyhop_air/KC"] }}
+
 [[brands.skyhop_air.priority]]
 name = "vip"
 min_followers = 10000

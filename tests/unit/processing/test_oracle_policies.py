@@ -119,6 +119,9 @@ def test_streamed_tables_equal_the_reference_with_policies(tmp_path, night, part
     assert {"vip", "angry", "baggage", "card", "normal"} <= {t["priority"] for t in turns.values()}
     answered = [t for t in turns.values() if t["latency_s"] is not None]
     assert sum(t["business_latency_s"] < t["latency_s"] for t in answered) > 50
+    teams = {(t["responder_id"], t["team"]) for t in turns.values() if t["brand"] == "skyhop_air"}
+    assert ("skyhop_air/AB", "day") in teams and ("skyhop_air/JK", "night") in teams and ("skyhop_air/MR", "") in teams
+    assert not {t["team"] for t in turns.values() if t["brand"] != "skyhop_air"} - {""}
     closed_starts = [t for t in turns.values() if t["deadline"] - t["started_at"] > 7200]
     assert len({t["brand"] for t in closed_starts}) >= 4
     acme = {k[1:]: t for k, t in turns.items() if k[0] == "acme"}

@@ -75,6 +75,13 @@ def test_escalation_levels_by_fraction_else_the_warning_setting(tmp_path):
     assert [(e.kind, e.at) for e in default.levels(0.75)] == [("sla_warning", 0.75)] and default.levels(0) == ()
 
 
+def test_a_team_map_gives_each_responder_its_team(tmp_path):
+    text = GOOD.replace("[brands.zen]\n", "[brands.zen]\nteams = { day = [\"zen/AB\", \"zen/CD\"], night = [\"zen/EF\"] }\n")
+    policies = Settings.from_env({"CLUETRAIN_POLICIES": write(tmp_path, text)}).sla_policies()
+    assert policies.for_brand("zen").teams == {"zen/AB": "day", "zen/CD": "day", "zen/EF": "night"}
+    assert policies.for_brand("acme").teams == {}
+
+
 def test_without_a_file_every_brand_is_24_7_with_its_sla():
     policies = Settings.from_env({"CLUETRAIN_BRAND_SLA": "acme=600"}).sla_policies()
     acme = policies.for_brand("acme")
@@ -114,6 +121,11 @@ BAD = [
     ("[[brands.acme.priority]]\nname = \"a\"\nmax_sentiment = 0\nfirst_reply_sla_s = -1\n",
      "brands.acme.priority[0].first_reply_sla_s: expected a positive whole number"),
     ("[default]\nescalations = { at = 2 }\n", "default.escalations: expected an array of levels"),
+    ("[brands.acme]\nteams = [\"care\"]\n", "brands.acme.teams: expected a table of teams"),
+    ("[brands.acme]\nteams = { care = \"acme/JK\" }\n", "brands.acme.teams.care: expected a non-empty array of responder ids"),
+    ("[brands.acme]\nteams = { care = [] }\n", "brands.acme.teams.care: expected a non-empty array"),
+    ("[brands.acme]\nteams = { care = [\"acme/JK\"], vip = [\"acme/JK\"] }\n",
+     "brands.acme.teams.vip: 'acme/JK' is already in team 'care'"),
     ("[default]\nescalations = [2.0]\n", "default.escalations[0]: expected a table { at ="),
     ("[default]\nescalations = [{ at = 1, kind = \"sla_breach\" }]\n",
      "default.escalations[0].at: expected a fraction of the target > 0 and <= 100, not 1 (the deadline is the breach"),

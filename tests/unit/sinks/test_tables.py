@@ -88,9 +88,10 @@ def test_turn_rows_hold_seconds_and_the_snapshot_as_version():
     assert open_row["deadline"] == datetime.fromtimestamp(3660, UTC) and open_row["version"] == 7
     answered = dict(zip(TABLE_COLUMNS["turns"], tables.turn_row(turn(
         answered_ms=360_999, responder_id="acme", responder_role="brand", latency_s=300, status="answered",
-        priority="vip", business_latency_s=120)), strict=True))
+        priority="vip", business_latency_s=120, team="care")), strict=True))
     assert answered["answered_at"] == datetime.fromtimestamp(360, UTC) and answered["latency_s"] == 300
-    assert answered["priority"] == "vip" and answered["business_latency_s"] == 120
+    assert answered["priority"] == "vip" and answered["business_latency_s"] == 120 and answered["team"] == "care"
+    assert open_row["team"] == ""
     assert (answered["brand"], answered["conversation_id"], answered["turn_index"]) == ("acme", "c1", 1)
 
 
