@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import sys
 import time
 
 import faust
@@ -23,8 +25,10 @@ from cluetrain.codec.outputs import alert_record, dead_letter_record
 from cluetrain.domain.results import Alert, DeadLetter
 from cluetrain.engines.commit import commit
 from cluetrain.processing.processor import BatchOutput, PipelineProcessor
+from cluetrain.runtime import exit_codes
 from cluetrain.settings import Settings
 from cluetrain.sinks.clickhouse_writer import ClickHouseWriter
+from cluetrain.sinks.writer import SinkError
 from cluetrain.state.faust_table import StateTable
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,15 @@ class Seeker:
             asyncio.run_coroutine_threadsafe(self.app.consumer.seek(TP(topic, partition), offset), self.loop).result()
 
 
+def clickhouse_gone(exc: SinkError) -> None:
+    """ClickHouse down past CLUETRAIN_SINK_OUTAGE_S: one line and exit code 3, as the bulk
+    worker (DESIGN.md § ClickHouse outages). Faust would log the crash with two
+    tracebacks and exit 1; the batch was not committed (step 1 of the protocol failed),
+    so ending here loses nothing: it is processed again after the restart."""
+    print(f"cluetrain: error: {exc}", file=sys.stderr, flush=True)
+    os._exit(exit_codes.CLICKHOUSE)
+
+
 def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
     inputs = app.topic(*settings.input_topics, partitions=settings.partitions)
     dead_letters = app.topic(settings.topic_dead_letters, partitions=settings.partitions)
@@ -110,6 +123,8 @@ def register_pipeline_agent(app: faust.App, settings: Settings) -> None:
                 out = processor.process([to_raw(e.message) for e in events], int(time.time() * 1000))
                 await loop.run_in_executor(writer.executor, functools.partial(
                     commit, out, rows=writer, topics=topics, state=state, offsets=seeker))
+        except SinkError as exc:
+            clickhouse_gone(exc)
         finally:
             await loop.run_in_executor(writer.executor, writer.close)
             writer.executor.shutdown(wait=False)

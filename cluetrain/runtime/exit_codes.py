@@ -1,10 +1,16 @@
 """The exit codes of every `cluetrain` command: one definition, for the CLI, the parent
-of worker processes and the operators' table in deploy/README.md (DESIGN.md § Exit codes).
+of worker processes and the operators' table in deploy/README.md (DESIGN.md § Exit codes;
+`python -m cluetrain.runtime.exit_codes deploy/README.md` rewrites that table, a test
+checks it and the systemd unit's RestartPreventExitStatus against NO_RESTART).
 
 A supervisor restarts on 1, 3 and 4 (a restarted worker resumes exactly from its saved
 state); 2 is a configuration to fix, where restarting cannot help.
 """
 from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
 
 OK = 0
 ERROR = 1  # unexpected failure (a bug, or a cause not classified below): read the log
@@ -23,3 +29,38 @@ MEANINGS = {
             "lost, restart once it is back",
     INTERRUPTED: "interrupted by Ctrl-C (SIGINT)",
 }
+
+# Failures a supervisor must not restart: a configuration to fix, or a person who stopped it.
+NO_RESTART = (USAGE, INTERRUPTED)
+
+START, END = "<!-- exit-codes:start -->", "<!-- exit-codes:end -->"
+BLOCK = re.compile(f"{re.escape(START)}\n(.*?)\n{re.escape(END)}", re.S)
+
+
+def markdown_table() -> str:
+    names = {value: name for name, value in globals().items() if name.isupper() and isinstance(value, int)}
+    lines = ["| exit code | name | meaning | restarted by the unit |", "|---|---|---|---|"]
+    for code, meaning in MEANINGS.items():
+        restart = "no" if code == OK or code in NO_RESTART else "yes"
+        lines.append(f"| `{code}` | {names[code]} | {meaning} | {restart} |")
+    return "\n".join(lines)
+
+
+def document_table(text: str) -> str | None:
+    """The table between the markers of a document's text, None without markers."""
+    block = BLOCK.search(text)
+    return block.group(1) if block else None
+
+
+def rewrite_document(path: Path) -> None:
+    text = path.read_text()
+    if document_table(text) is None:
+        raise SystemExit(f"{path}: no {START} ... {END} block")
+    path.write_text(BLOCK.sub(lambda _: f"{START}\n{markdown_table()}\n{END}", text, count=1))
+
+
+if __name__ == "__main__":  # print the table; with a path, rewrite it there
+    if len(sys.argv) > 1:
+        rewrite_document(Path(sys.argv[1]))
+    else:
+        print(markdown_table())

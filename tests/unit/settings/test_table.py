@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 from cluetrain.settings import declarations
-from cluetrain.settings.table import END, START, markdown_table, readme_table
+from cluetrain.settings.table import (END, OPERATORS_END, OPERATORS_START, START, markdown_table, operators_table,
+                                     readme_table)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,3 +29,20 @@ def test_the_module_prints_the_table_or_rewrites_it_in_a_readme(tmp_path):
     readme.write_text(f"# x\n\n{START}\n| old |\n{END}\n\nafter\n")
     subprocess.run([sys.executable, "-m", "cluetrain.settings", str(readme)], check=True)
     assert readme.read_text() == f"# x\n\n{START}\n{markdown_table()}\n{END}\n\nafter\n"
+
+
+def test_the_operators_table_in_deploy_readme_is_generated_from_the_declarations():
+    text = (ROOT / "deploy" / "README.md").read_text()
+    table, names = operators_table(text)
+    assert "CLUETRAIN_SINK_OUTAGE_S" in names and "CLUETRAIN_CLICKHOUSE" in names
+    assert table == markdown_table(names), "regenerate with: python -m cluetrain.settings --operators deploy/README.md"
+
+
+def test_the_module_rewrites_the_operators_rows_it_names(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text(f"{OPERATORS_START}\n| `CLUETRAIN_SINK_OUTAGE_S` |\n| `CLUETRAIN_PARTITIONS` | old |\n"
+                   f"{OPERATORS_END}\n")
+    subprocess.run([sys.executable, "-m", "cluetrain.settings", "--operators", str(doc)], check=True)
+    expected = markdown_table(["CLUETRAIN_SINK_OUTAGE_S", "CLUETRAIN_PARTITIONS"])
+    assert doc.read_text() == f"{OPERATORS_START}\n{expected}\n{OPERATORS_END}\n"
+    assert len(expected.splitlines()) == 4
