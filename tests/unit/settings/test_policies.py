@@ -82,6 +82,20 @@ def test_a_team_map_gives_each_responder_its_team(tmp_path):
     assert policies.for_brand("acme").teams == {}
 
 
+def test_the_example_file_loads_with_every_feature():
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "..", "deploy", "policies.example.toml")
+    policies = Settings.from_env({"CLUETRAIN_POLICIES": example}).sla_policies()
+    sky = policies.for_brand("skyhop_air")
+    assert isinstance(sky.calendar, BusinessCalendar) and str(sky.calendar.tz) == "Europe/Paris"
+    assert [r.name for r in sky.rules] == ["vip", "urgent", "upset"] and len(sky.calendar.holidays) == 2
+    assert [e.kind for e in sky.levels(0.75)] == ["sla_warning", "sla_escalation", "sla_critical"]
+    assert sky.teams["skyhop_air/AB"] == "day" and sky.teams["skyhop_air/TL"] == "evening"
+    assert policies.for_brand("telconnect_care").teams["telconnect_care/NS"] == "night"
+    assert policies.for_brand("northbank_help").calendar is ALWAYS_OPEN
+    other = policies.for_brand("pixelplay_support")  # the [default] table
+    assert isinstance(other.calendar, BusinessCalendar) and [e.at for e in other.levels(0.75)] == [0.75, 2.0]
+
+
 def test_without_a_file_every_brand_is_24_7_with_its_sla():
     policies = Settings.from_env({"CLUETRAIN_BRAND_SLA": "acme=600"}).sla_policies()
     acme = policies.for_brand("acme")
