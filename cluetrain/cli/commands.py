@@ -206,11 +206,8 @@ def cmd_broker(args) -> int:
         ensure_topics(settings, broker.url)
         print(f"broker ready: {broker.url} (topics: {', '.join(settings.all_topics)}; memory storage)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        try:
-            while broker.proc.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            return 0
+        while broker.proc.poll() is None:  # Ctrl-C: KeyboardInterrupt, exit code 130 (cli/main.py)
+            time.sleep(0.5)
     return 0
 
 

@@ -148,22 +148,52 @@ def _instant(flag: str):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = os.environ.get("CLUETRAIN_DEBUG") == "1"
+    interrupt = _Interrupt.install()
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
-        print("cluetrain: interrupted", file=sys.stderr)
-        return exit_codes.INTERRUPTED
+        return interrupt.exit()
     except SystemExit:
         raise
     except BrokenPipeError:
         return 0
     except Exception as exc:  # one clear line, never a bare traceback
+        if interrupt.seen:  # Ctrl-C surfaced as another error (e.g. inside a C extension's call)
+            return interrupt.exit()
         if debug:
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         kind = "error" if _is_user_error(exc) else f"error ({type(exc).__name__})"
         print(f"cluetrain: {kind}: {message}", file=sys.stderr)
         return exit_code_of(exc)
+
+
+class _Interrupt:
+    """Ctrl-C: KeyboardInterrupt as usual, but remembered, since a C extension (librdkafka's
+    produce converting headers) may turn it into another error on its way up; a second
+    Ctrl-C while the first one stops the children is ignored (they are being stopped)."""
+
+    def __init__(self):
+        self.seen = False
+
+    @classmethod
+    def install(cls) -> "_Interrupt":
+        import signal
+
+        interrupt = cls()
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored (nohup, &)
+            signal.signal(signal.SIGINT, interrupt._on_sigint)
+        return interrupt
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self.seen:
+            return
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def exit(self) -> int:
+        print("cluetrain: interrupted", file=sys.stderr)
+        return exit_codes.INTERRUPTED
 
 
 def exit_code_of(exc: Exception) -> int:

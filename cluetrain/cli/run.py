@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -61,6 +62,19 @@ class WorkerProcess:
         code = processes.stop(self.proc, timeout=30)
         self.proc = None
         return code
+
+
+def stop_workers(workers: list[WorkerProcess], exc_type) -> None:
+    """An ExitStack exit callback. Interrupted (Ctrl-C): every worker gets SIGINT at once
+    and is killed after processes.INTERRUPT_GRACE_S (a worker resumes from its saved
+    state); otherwise each one is stopped cleanly (SIGTERM)."""
+    if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+        running = [w.proc for w in workers if w.proc is not None]
+        processes.stop_all(running, timeout=processes.INTERRUPT_GRACE_S, sig=signal.SIGINT)
+        for worker in workers:
+            worker.proc = None
+    for worker in workers:
+        worker.stop()
 
 
 def last_error_line(log_path: Path) -> str:
@@ -148,8 +162,7 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
         serving = ("--dashboard", *serve.as_args()) if serve else ()
         workers = [WorkerProcess(settings, broker_url, n, serving if n == 1 else ()).start()
                    for n in range(1, settings.workers + 1)]
-        for worker in workers:
-            stack.callback(worker.stop)
+        stack.push(lambda exc_type, *_: stop_workers(workers, exc_type))
         with Replayer(settings, broker_url) as replayer:
             result = replayer.replay(lines, speed=speed, progress=progress.on_replay)
         progress.on_replay(len(lines), len(lines))

@@ -35,7 +35,7 @@ from cluetrain.kafka.consumer import to_raw
 from cluetrain.processing.processor import BatchOutput, PipelineProcessor
 from cluetrain.kafka.producer import SourceProducer, worker_producer
 from cluetrain.kafka.watch import BrokerWatch
-from cluetrain.runtime import exit_codes
+from cluetrain.runtime import exit_codes, processes
 from cluetrain.runtime.processes import BrokerError
 from cluetrain.state.changelog import ChangelogStore
 
@@ -149,6 +149,8 @@ class BulkWorker:
         return self.exit_code
 
     def _stop(self, signum, frame) -> None:
+        if signum == signal.SIGINT and not self.stopping:  # Ctrl-C: stopped within 2 s, cleanly or not
+            processes.exit_soon(exit_codes.INTERRUPTED)
         self.stopping = True
         self.exit_code = exit_codes.INTERRUPTED if signum == signal.SIGINT else exit_codes.OK
 

@@ -35,6 +35,13 @@ class Producer(ABC):
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued and release the client."""
 
+    def discard(self) -> None:
+        """Release the client without delivering what is queued (an interrupted sender)."""
+        try:
+            self.close(timeout=0)
+        except Exception:  # what was queued is dropped on purpose
+            pass
+
 
 class Consumer(ABC):
     """Reads assigned partitions (no consumer group) as RawRecords, in offset order per partition."""

@@ -124,6 +124,10 @@ class SourceProducer(Producer):
             if not self.failed:
                 self.flush(timeout)
         finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self._producer is not None:
             self._producer.purge(in_queue=True, in_flight=True)
             self._producer.poll(0)
             self._producer = self._produce = None

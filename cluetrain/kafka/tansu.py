@@ -53,13 +53,14 @@ class EmbeddedBroker:
         processes.wait_for_port(HOST, self.port, timeout=15, proc=self.proc, what="Tansu broker")
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         if self.proc is not None:
-            processes.stop(self.proc, timeout=5)
+            processes.stop(self.proc, timeout=timeout)
             self.proc = None
 
     def __enter__(self) -> "EmbeddedBroker":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def __exit__(self, exc_type, *_) -> None:
+        interrupted = exc_type is not None and issubclass(exc_type, KeyboardInterrupt)
+        self.stop(processes.INTERRUPT_GRACE_S if interrupted else 5.0)

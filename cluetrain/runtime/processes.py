@@ -40,27 +40,68 @@ def _die_with_parent() -> None:
 
 
 def spawn(cmd: list[str], *, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A child in its own process group: a terminal's Ctrl-C (SIGINT to the foreground
+    group) reaches only us, and we stop the children in order (workers, then the broker
+    they write to) instead of each dying on its own in the middle of the others' work."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     try:
         return subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, preexec_fn=_die_with_parent,
+            env=env, preexec_fn=_die_with_parent, process_group=0,
         )
     finally:
         log.close()
 
 
-def stop(proc: subprocess.Popen, *, timeout: float = 20.0) -> int:
-    """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
-    if proc.poll() is None:
-        proc.terminate()
+def stop(proc: subprocess.Popen, *, timeout: float = 20.0, sig: int = signal.SIGTERM) -> int:
+    """`sig` (SIGTERM: a clean stop), then SIGKILL after `timeout`; returns the exit code."""
+    return stop_all([proc], timeout=timeout, sig=sig)[0]
+
+
+def stop_all(procs: list[subprocess.Popen], *, timeout: float, sig: int = signal.SIGTERM) -> list[int]:
+    """stop() for several at once: each gets `sig`, and SIGKILL once `timeout` has passed."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
         try:
-            proc.wait(timeout)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    return proc.returncode
+    return [proc.returncode for proc in procs]
+
+
+# Ctrl-C: how long a child may take to stop before it is killed. The whole command must
+# end within 2 s of the keypress; a worker is crash-safe (it resumes from its saved
+# state), so one still finishing a batch is killed rather than waited for.
+INTERRUPT_GRACE_S = 0.5
+# A process interrupted itself (`cluetrain worker` in a terminal) ends this long after the
+# keypress if its clean stop has not (a batch still being written): see exit_soon.
+SELF_INTERRUPT_GRACE_S = 1.2
+
+
+def exit_soon(code: int, *, after_s: float = SELF_INTERRUPT_GRACE_S) -> None:
+    """End this process with `code` after `after_s` unless it has ended by then (Ctrl-C:
+    the clean stop gets that long; the state saved last is where a restart resumes, as
+    after a crash)."""
+    import logging
+    import sys
+    import threading
+
+    def end() -> None:
+        logging.getLogger("cluetrain").warning("interrupted: stopping now, the batch in progress will be "
+                                               "processed again")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+    timer = threading.Timer(after_s, end)
+    timer.daemon = True
+    timer.start()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

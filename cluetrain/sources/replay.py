@@ -123,8 +123,11 @@ class Replayer:
     def __enter__(self) -> "Replayer":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *_) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        self.producer.discard()  # interrupted or failed: drop what is queued, no wait for its delivery
 
     def _collect(self) -> None:
         """Wait for the deliveries; their end offsets are the result's."""
