@@ -141,7 +141,8 @@ class PartitionJob:
             conv.contributions = [c for c in conv.contributions if c[0] >= horizon] or None
         self.out.turns += [t.snapshot(brand, cid, wm) for t in fold.changed_turns]
         self.out.alerts += fold.alerts(wm)
-        for ms in (conv.timer_ms(self.warn_fraction), conv.pending_min_ms()):
+        levels = self.policies.for_brand(brand).levels(self.warn_fraction)  # escalation levels: the timers
+        for ms in (conv.timer_ms(levels), conv.pending_min_ms()):
             if ms is not None:
                 heapq.heappush(self.due, (ms, brand, cid))
         state.set(cid, conversation_to_dict(conv))
