@@ -74,6 +74,7 @@ def _run_with_dashboard(args, settings) -> int:
 
 def _print_run_summary(settings, backend, result) -> None:
     from cluetrain.reports.brand import brand_report, dead_letter_count, format_table
+    from cluetrain.runtime.masking import mask
 
     columns, rows = brand_report(backend, backend.database)
     dead = dead_letter_count(backend, backend.database)
@@ -82,7 +83,7 @@ def _print_run_summary(settings, backend, result) -> None:
     r = result.replay
     print(f"\n{r.events:,} events replayed, {r.raw_lines:,} invalid lines, {dead:,} dead letters stored; "
           f"{result.seconds:.1f} s end to end ({result.events_per_s:,.0f} events/s).")
-    print(f"Results are in ClickHouse ({settings.clickhouse}, database {database}): "
+    print(f"Results are in ClickHouse ({mask(settings.clickhouse)}, database {database}): "
           f"cluetrain query 'SELECT * FROM {database}.mentions FINAL LIMIT 5'")
 
 
@@ -213,10 +214,12 @@ def cmd_broker(args) -> int:
 
 def cmd_worker(args) -> int:
     from cluetrain.engines.worker import run_worker
+    from cluetrain.kafka.admin import check_reachable
 
     settings = _settings(args)
     if not settings.broker:
         raise SystemExit("cluetrain: error: the worker needs --broker or CLUETRAIN_BROKER (start one with `cluetrain broker`)")
+    check_reachable(settings.broker)  # at once, not after the clients' retries
     if args.dashboard:  # this process owns the embedded store: it serves it too
         from cluetrain.web.server import Endpoints
 
@@ -246,9 +249,12 @@ def cmd_alerts(args) -> int:
 
     from cluetrain.alerts.follow import Routes, follow_alerts
 
+    from cluetrain.kafka.admin import check_reachable
+
     settings = _settings(args)
     if not settings.broker:
         raise SystemExit("cluetrain: error: alerts needs --broker or CLUETRAIN_BROKER (the broker the worker writes to)")
+    check_reachable(settings.broker)
     if args.digest is not None and args.digest < 0:
         raise SystemExit("cluetrain: error: --digest: expected minutes >= 0 (0 = one line per alert)")
     routes = Routes.from_settings(settings, min_severity=args.min_severity, priorities=args.priority,

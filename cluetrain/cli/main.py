@@ -146,8 +146,11 @@ def _instant(flag: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cluetrain.runtime.masking import mask, mask_logs
+
     args = build_parser().parse_args(argv)
     debug = os.environ.get("CLUETRAIN_DEBUG") == "1"
+    mask_logs()
     interrupt = _Interrupt.install()
     try:
         return args.func(args) or 0
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             return interrupt.exit()
         if debug:
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = mask(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
         kind = "error" if _is_user_error(exc) else f"error ({type(exc).__name__})"
         print(f"cluetrain: {kind}: {message}", file=sys.stderr)
         return exit_code_of(exc)
@@ -200,10 +203,11 @@ def exit_code_of(exc: Exception) -> int:
     """The exit code an error means (runtime/exit_codes.py, the table in deploy/README.md)."""
     from cluetrain.runtime.processes import ProcessError
     from cluetrain.settings import SettingsError
-    from cluetrain.sinks.backends import ClickHouseError
+    from cluetrain.sinks.backends import BadClickHouseUrl, ClickHouseError
     from cluetrain.sinks.writer import SinkError
+    from cluetrain.sources.twcs_csv import NotTwcs
 
-    if isinstance(exc, (SettingsError, FileNotFoundError, IsADirectoryError)):
+    if isinstance(exc, (SettingsError, NotTwcs, BadClickHouseUrl, FileNotFoundError, IsADirectoryError)):
         return exit_codes.USAGE
     if isinstance(exc, (ClickHouseError, SinkError)):
         return exit_codes.CLICKHOUSE
@@ -217,9 +221,10 @@ def _is_user_error(exc: Exception) -> bool:
     from cluetrain.runtime.processes import ProcessError
 
     from cluetrain.sources.reconnect import ConnectorError
+    from cluetrain.sources.twcs_csv import NotTwcs
 
-    known: tuple[type, ...] = (SettingsError, ProcessError, ConnectorError, FileNotFoundError, PermissionError,
-                               IsADirectoryError)
+    known: tuple[type, ...] = (SettingsError, ProcessError, ConnectorError, NotTwcs, FileNotFoundError,
+                               PermissionError, IsADirectoryError)
     try:
         from cluetrain.sinks.backends import ClickHouseError
         known += (ClickHouseError,)

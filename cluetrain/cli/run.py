@@ -19,7 +19,7 @@ from cluetrain.settings import Settings
 from cluetrain.kafka.admin import ensure_topics
 from cluetrain.kafka.tansu import EmbeddedBroker
 from cluetrain.state.progress import StateProgress
-from cluetrain.runtime import processes
+from cluetrain.runtime import exit_codes, processes
 from cluetrain.sources.replay import Replayer, ReplayResult, arrange, read_input
 
 
@@ -53,8 +53,12 @@ class WorkerProcess:
 
     def check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
-            raise processes.ProcessError(
-                f"the worker exited with code {self.proc.returncode}: {last_error_line(self.log_path)} (log: {self.log_path})")
+            code = self.proc.returncode
+            reason = last_error_line(self.log_path).removeprefix("cluetrain: ").removeprefix("error: ")
+            # the worker's own code when it says what failed (2 usage, 3 ClickHouse, 4 broker)
+            known = code in (exit_codes.USAGE, exit_codes.CLICKHOUSE, exit_codes.BROKER)
+            raise processes.ProcessError(f"the worker exited with code {code}: {reason} (log: {self.log_path})",
+                                         exit_code=code if known else exit_codes.ERROR)
 
     def stop(self) -> int:
         if self.proc is None:
@@ -149,6 +153,10 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
     keeps running until interrupted."""
     started = time.monotonic()
     lines = arrange(read_input(input_path), order)
+    if not settings.embedded_clickhouse:  # a bad URL, password or port: one line now, not from the worker later
+        from cluetrain.sinks.backends import open_backend
+
+        open_backend(settings.clickhouse, settings.database).close()
     progress = Progress(err)
     with contextlib.ExitStack() as stack:
         if settings.embedded_clickhouse:

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from cluetrain.kafka import config as kafka_config
 from cluetrain.kafka.clients import Admin
-from cluetrain.runtime.processes import ProcessError
+from cluetrain.runtime.processes import BrokerError, ProcessError
 from cluetrain.settings import Settings
 
 
@@ -32,7 +32,7 @@ class KafkaAdmin(Admin):
                 return
             except KafkaError as exc:
                 if time.monotonic() > deadline:
-                    raise ProcessError(f"cannot reach the broker at {broker_url}: {exc}") from None
+                    raise BrokerError(f"cannot reach the broker at {broker_url}: {exc}") from None
                 time.sleep(0.5)
 
     def topics(self) -> set[str]:
@@ -80,8 +80,33 @@ def check_partitions(admin: Admin, topic: str, expected: int) -> None:
         raise ProcessError(f"topic {topic} has {count} partitions but CLUETRAIN_PARTITIONS is {expected}")
 
 
+# A broker that does not accept a TCP connection within this is unreachable: the command
+# fails at once (exit code 4) instead of after the clients' own retries (15-30 s).
+CONNECT_TIMEOUT_S = 2.0
+
+
+def check_reachable(broker_url: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise BrokerError unless one bootstrap address accepts a TCP connection."""
+    import socket
+
+    from cluetrain.kafka.watch import bootstrap_addresses
+
+    reasons = []
+    for host, port in bootstrap_addresses(broker_url):
+        try:
+            socket.create_connection((host, port), timeout).close()
+            return
+        except socket.timeout:
+            reasons.append(f"{host}:{port}: no answer within {timeout:.0f} s")
+        except OSError as exc:
+            reasons.append(f"{host}:{port}: {exc.strerror or exc}")
+    raise BrokerError(f"cannot reach the Kafka broker ({'; '.join(reasons)}): is it running?")
+
+
 def ensure_topics(settings: Settings, broker_url: str, *, timeout: float = 20.0) -> None:
-    """create_missing_topics on the broker at broker_url (waiting up to `timeout` s for it)."""
+    """create_missing_topics on the broker at broker_url, once it accepts connections
+    (check_reachable; then up to `timeout` s for its Kafka API to answer)."""
+    check_reachable(broker_url)
     admin = KafkaAdmin(broker_url, connect_timeout_s=timeout)
     try:
         create_missing_topics(settings, admin)

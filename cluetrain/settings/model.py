@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from cluetrain.settings.types import (BadValue, BrandOverrides, BrandValues, Choice, Number, SettingsError,
-                                      Text)
+from cluetrain.settings.types import (BadValue, BrandOverrides, BrandValues, BrokerUrl, Choice, Number,
+                                      SettingsError, Text)
 
 PREFIX = "CLUETRAIN_"
 
@@ -79,7 +79,7 @@ def _brand_rule_types() -> dict[str, Number]:
 
 @dataclass(frozen=True)
 class Settings:
-    broker: str = setting("", Text(), "Kafka bootstrap URL (`kafka://host:port`). Empty: start the embedded Tansu broker.")
+    broker: str = setting("", BrokerUrl(), "Kafka bootstrap URL (`kafka://host:port`). Empty: start the embedded Tansu broker.")
     broker_profile: str = setting(
         "auto", Choice(("auto", "local", "kafka")),
         "`local` applies the Tansu workarounds, `kafka` targets Apache Kafka; `auto`: local when the broker is embedded.")

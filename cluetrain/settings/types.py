@@ -38,6 +38,35 @@ class Text:
 
 
 @dataclass(frozen=True)
+class BrokerUrl:
+    """Kafka bootstrap addresses: `kafka://host:port[,host:port…]` (or without the scheme);
+    empty is allowed where the embedded broker is started instead."""
+    kind: str = "Kafka URL"
+
+    def parse(self, raw: str) -> str:
+        return raw.strip()
+
+    def check(self, value: Any) -> None:
+        if not isinstance(value, str):
+            raise BadValue(f"expected text, got {type(value).__name__}")
+        if not value:
+            return
+        rest = value.removeprefix("kafka://").removeprefix("tcp://").rstrip("/")
+        expected = "expected kafka://host:port[,host:port…]"
+        if "://" in rest:
+            raise BadValue(f"{expected}: another scheme than kafka://")
+        for entry in rest.split(","):
+            host, sep, port = entry.strip().rpartition(":")
+            if not sep or not host.strip("[]") or "@" in host or "/" in host:
+                raise BadValue(f"{expected}: each address is host:port")
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise BadValue(f"{expected}: a port from 1 to 65535 after each host")
+
+    def format(self, value: str) -> str:
+        return value
+
+
+@dataclass(frozen=True)
 class Choice:
     options: tuple[str, ...]
 

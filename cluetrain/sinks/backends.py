@@ -26,6 +26,8 @@ import re
 from typing import Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
+from cluetrain.runtime.masking import mask
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_PORT = 9000
 
@@ -42,6 +44,13 @@ class ClickHouseError(RuntimeError):
         super().__init__(message)
         self.retryable = retryable
         self.code = code if code is not None else error_code(message)
+
+
+class BadClickHouseUrl(ClickHouseError):
+    """A ClickHouse target that is not one (scheme, port, host): a setting to fix (exit code 2)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
 
 
 _CODE = re.compile(r"Code: (\d+)[.,]")
@@ -119,13 +128,13 @@ def parse_url(url: str, database: str = "cluetrain") -> dict:
     """`clickhouse://user:pass@host:port/db` -> keyword arguments of ServerBackend."""
     parts = urlsplit(url)
     if parts.scheme != "clickhouse":
-        raise ClickHouseError(f"unsupported ClickHouse URL {url!r}: expected clickhouse://user:pass@host:port/db")
+        raise BadClickHouseUrl(f"unsupported ClickHouse URL {mask(url)!r}: expected clickhouse://user:pass@host:port/db")
     try:
         port = parts.port or DEFAULT_PORT
     except ValueError:
-        raise ClickHouseError(f"invalid port in ClickHouse URL {url!r}") from None
+        raise BadClickHouseUrl(f"invalid port in ClickHouse URL {mask(url)!r}") from None
     if not parts.hostname:
-        raise ClickHouseError(f"missing host in ClickHouse URL {url!r}")
+        raise BadClickHouseUrl(f"missing host in ClickHouse URL {mask(url)!r}")
     db = unquote(parts.path.strip("/")) or database
     return {
         "host": parts.hostname,
@@ -139,7 +148,7 @@ def parse_url(url: str, database: str = "cluetrain") -> dict:
 def open_backend(target: str, database: str = "cluetrain", *, read_only: bool = False) -> Backend:
     """A directory -> embedded chdb there; `clickhouse://...` -> that server."""
     if not target:
-        raise ClickHouseError("empty ClickHouse target: give a directory or clickhouse://host:port/db")
+        raise BadClickHouseUrl("empty ClickHouse target: give a directory or clickhouse://host:port/db")
     if "://" in target:
         from .server_backend import ServerBackend
 

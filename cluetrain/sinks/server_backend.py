@@ -27,6 +27,20 @@ _driver_log.addHandler(logging.NullHandler())
 _driver_log.propagate = False
 
 UNKNOWN_DATABASE = 81
+CONNECT_TIMEOUT_S = 2.0  # to connect and to answer the handshake: a bad target fails within 5 s
+
+
+def answers_http(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether host:port is an HTTP server (a clickhouse:// URL given the HTTP port)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(b"GET /ping HTTP/1.0\r\n\r\n")
+            return s.recv(5) == b"HTTP/"
+    except OSError:
+        return False
 
 
 def _server_exception():
@@ -40,7 +54,7 @@ class ServerBackend(BaseBackend):
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, user: str = "default",
                  password: str = "", database: str = "cluetrain", *, read_only: bool = False,
-                 connect_timeout: float = 5.0, timeout: float = 300.0):
+                 connect_timeout: float = CONNECT_TIMEOUT_S, timeout: float = 300.0):
         from clickhouse_driver import Client
 
         self.database = check_identifier(database)
@@ -51,20 +65,25 @@ class ServerBackend(BaseBackend):
         self._query_settings: dict[str, int] = {}
         self._client = None
         for session_database in (self.database, "system"):
+            # The handshake has connect_timeout to answer (a port that accepts but never
+            # answers, such as the HTTP port, fails at once); queries then get `timeout`.
             self._client = Client(
                 host=host, port=port, user=user, password=password, database=session_database,
-                connect_timeout=connect_timeout, send_receive_timeout=timeout,
+                connect_timeout=connect_timeout, send_receive_timeout=connect_timeout,
                 sync_request_timeout=connect_timeout,
             )
             try:
                 self._client.execute("SELECT 1")
                 tz_name = self._client.connection.server_info.get_timezone()
+                self._client.connection.send_receive_timeout = timeout
+                self._client.connection.socket.settimeout(timeout)
                 break
             except Exception as exc:
                 unknown_database = getattr(exc, "code", None) == UNKNOWN_DATABASE
                 self.close()
                 if not unknown_database or read_only or session_database == "system":
-                    raise ClickHouseError(f"cannot connect to {self.description}: {self._reason(exc)}") from None
+                    raise ClickHouseError(f"cannot connect to {self.description}: {self._handshake_failure(exc, connect_timeout)}"
+                                          ) from None
         if read_only:
             self._query_settings = self._read_only_settings()
         if tz_name and tz_name not in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu"):
@@ -77,6 +96,16 @@ class ServerBackend(BaseBackend):
         refuses to change `readonly` for a read-only user, even to the same value)."""
         rows = self._run("ClickHouse error", "SELECT value FROM system.settings WHERE name = 'readonly'")
         return {} if rows and rows[0][0] != "0" else {"readonly": 1}
+
+    def _handshake_failure(self, exc: Exception, connect_timeout: float) -> str:
+        from clickhouse_driver.errors import SocketTimeoutError
+
+        if isinstance(exc, _server_exception()) or not answers_http(self.host, self.port):
+            if isinstance(exc, (SocketTimeoutError, TimeoutError)):
+                return f"no answer within {connect_timeout:g} s"
+            return self._reason(exc)
+        return (f"it answers HTTP: that is ClickHouse's HTTP port, clickhouse:// needs the native protocol's "
+                f"port (tcp_port, {DEFAULT_PORT} by default)")
 
     def _reason(self, exc: Exception) -> str:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__

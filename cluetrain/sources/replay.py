@@ -68,6 +68,10 @@ def read_input(path: Path) -> list[InputLine]:
 
 
 def _is_twcs_csv(path: Path) -> bool:
+    """A `.csv` file is read as twcs, whose header check refuses one that is not (the
+    check of `cluetrain import-twcs`); any other name is twcs when its header says so."""
+    if path.suffix.lower() == ".csv":
+        return True
     with open(path, "rb") as f:
         return f.readline().startswith(b"tweet_id,author_id,inbound")
 

@@ -19,6 +19,11 @@ COLUMNS = (
 _DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 
+class NotTwcs(ValueError):
+    """The file is not a twcs CSV (empty, or a header without the COLUMNS): a usage error
+    of `cluetrain import-twcs` and `cluetrain run` alike (exit code 2)."""
+
+
 @dataclass(slots=True)
 class Tweet:
     tid: str  # the tweet_id as a canonical decimal string
@@ -33,7 +38,7 @@ def read_tweets(path: str | os.PathLike, skipped: Counter[str]) -> tuple[dict[st
     """The readable tweets of the file by tweet id (in file order) and the number of
     non-empty rows; unreadable rows are counted in `skipped`.
 
-    Raises ValueError if the file is empty or the header lacks one of the COLUMNS.
+    Raises NotTwcs (a ValueError) if the file is empty or the header lacks one of the COLUMNS.
     """
     tweets: dict[str, Tweet] = {}
     rows = 0
@@ -42,11 +47,11 @@ def read_tweets(path: str | os.PathLike, skipped: Counter[str]) -> tuple[dict[st
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
-            raise ValueError(f"{os.fspath(path)}: empty file (expected a twcs CSV header)")
+            raise NotTwcs(f"{os.fspath(path)}: empty file (expected a twcs CSV header)")
         header = [h.strip().lstrip("\ufeff") for h in header]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            raise ValueError(f"{os.fspath(path)}: not a twcs CSV: missing column(s) {', '.join(missing)}")
+            raise NotTwcs(f"{os.fspath(path)}: not a twcs CSV: missing column(s) {', '.join(missing)}")
         idx = [header.index(c) for c in COLUMNS]
         width = len(header)
         i_tid, i_author, i_inbound, i_created, i_text, _i_resp, i_parent = idx

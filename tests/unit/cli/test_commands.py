@@ -36,3 +36,24 @@ def test_forced_language_and_unsupported_ones_are_reported(monkeypatch, capsys):
 def test_undecodable_bytes_are_replaced(monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, b"\xff\xfe broken bytes, terrible service\n")
     assert code == 0 and len(out) == 1 and float(out[0]) < 0
+
+
+def test_errors_are_one_line_with_the_password_masked_and_their_exit_code(capsys, tmp_path):
+    url = "clickhouse://writer:S3cr3tPW@127.0.0.1:99999/db"
+    assert cli.main(["query", "SELECT 1", "--clickhouse", url]) == 2  # a setting to fix
+    err = capsys.readouterr().err
+    assert err == "cluetrain: error: invalid port in ClickHouse URL 'clickhouse://writer:***@127.0.0.1:99999/db'\n"
+    assert cli.main(["query", "SELECT 1", "--clickhouse", "http://writer:S3cr3tPW@h/db"]) == 2
+    assert "S3cr3tPW" not in capsys.readouterr().err
+    assert cli.main(["run", "--input", str(tmp_path / "x.jsonl"), "--broker", "notaurl"]) == 2
+    assert capsys.readouterr().err.startswith("cluetrain: error: CLUETRAIN_BROKER: expected kafka://host:port")
+
+
+def test_run_refuses_a_csv_that_is_not_twcs_as_import_twcs_does(capsys, tmp_path):
+    csv = tmp_path / "notwcs.csv"
+    csv.write_text("a,b,c\n1,2,3\n")
+    assert cli.main(["import-twcs", str(csv), "-o", str(tmp_path / "out.jsonl")]) == 2
+    refused = capsys.readouterr().err
+    assert "not a twcs CSV: missing column(s) tweet_id" in refused
+    assert cli.main(["run", "--input", str(csv), "--clickhouse", str(tmp_path / "chdb")]) == 2
+    assert capsys.readouterr().err == refused

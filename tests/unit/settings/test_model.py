@@ -149,3 +149,17 @@ def test_every_brand_alert_rule_but_the_fixed_one_comes_from_a_setting():
     assert rules == {f.name for f in dataclasses.fields(BrandAlertRules)} - {"resolve_ratio"}
     assert Settings().brand_alert_rules() == BrandAlertRules(min_volume=10, rate_low=0.5, rate_high=0.7,
                                                              min_share=0.2, ratio=2.0)
+
+
+def test_the_broker_url_is_validated_without_quoting_it():
+    from cluetrain.settings import Settings, SettingsError
+
+    for good in ("kafka://127.0.0.1:9092", "h1:9092,h2:9093", "[::1]:9092", ""):
+        assert Settings.from_env({}, broker=good).broker == good
+    for bad in ("notaurl", "kafka://h:99999", "http://h:9092", "kafka://user:S3cr3t@h:9092", "kafka://h:"):
+        try:
+            Settings.from_env({"CLUETRAIN_BROKER": bad})
+        except SettingsError as exc:
+            assert str(exc).startswith("CLUETRAIN_BROKER: expected kafka://host:port") and "S3cr3t" not in str(exc)
+        else:
+            raise AssertionError(f"{bad!r} accepted")
