@@ -153,7 +153,7 @@ def run_pipeline(settings: Settings, input_path: Path, *, order: str = "time", s
     keeps running until interrupted."""
     started = time.monotonic()
     lines = arrange(read_input(input_path), order)
-    if not settings.embedded_clickhouse:  # a bad URL, password or port: one line now, not from the worker later
+    if "://" in settings.clickhouse:  # a bad URL, password or port: one line now, not from the worker later
         from cluetrain.sinks.backends import open_backend
 
         open_backend(settings.clickhouse, settings.database).close()

@@ -74,8 +74,10 @@ def cluetrain(tmp_path, *args: str) -> tuple[int, float, str]:
     return done.returncode, time.monotonic() - started, done.stdout + done.stderr
 
 
-def assert_fails_fast(result: tuple[int, float, str], code: int, says: str) -> None:
+def assert_fails_fast(result: tuple[int, float, str], code: int, says: str, *, before_anything: bool = False) -> None:
+    """`before_anything`: the command failed before it started a broker, a worker or a replay."""
     returncode, elapsed, output = result
+    assert not (before_anything and "replayed" in output), output
     print(f"exit {returncode} in {elapsed:.2f} s: {output.strip()}")
     lines = [line for line in output.splitlines() if line.strip() and not line.startswith("replayed ")]
     assert returncode == code, output
@@ -113,13 +115,16 @@ def test_clickhouse_failures_are_one_line_within_5_s(tmp_path, events, server, s
         (url(9000, host="nohost.invalid"), "cannot connect to ClickHouse at nohost.invalid:9000"),
     ]
     for target, says in cases:
-        assert_fails_fast(cluetrain(tmp_path, *args, "--clickhouse", target), exit_codes.CLICKHOUSE, says)
+        assert_fails_fast(cluetrain(tmp_path, *args, "--clickhouse", target), exit_codes.CLICKHOUSE, says,
+                          before_anything=True)
     malformed = [  # a setting to fix: exit code 2, the URL shown with its password masked
         (f"clickhouse://writer:{PASSWORD}@127.0.0.1:99999/cluetrain", "invalid port in ClickHouse URL 'clickhouse://writer:***@"),
         (f"http://writer:{PASSWORD}@127.0.0.1:{server.http_port}/cluetrain", "unsupported ClickHouse URL 'http://writer:***@"),
     ]
     for target, says in malformed:
-        assert_fails_fast(cluetrain(tmp_path, *args, "--clickhouse", target), exit_codes.USAGE, says)
+        assert_fails_fast(cluetrain(tmp_path, *args, "--clickhouse", target), exit_codes.USAGE, says,
+                          before_anything=True)
+    assert not (tmp_path / "http:").exists()  # once a directory named after the URL, password included
 
 
 def test_the_password_is_never_printed_nor_logged(tmp_path, server):
