@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default=str(RESULTS), help="markdown output, '-' for stdout only")
     args = p.parse_args(argv)
     info = machine_info()
+    load_start = os.getloadavg()[0]
     header = [f"- machine: nproc {info['nproc']} ({info['cpu']}), RAM {info['ram_gib']} GiB; "
               f"date {info['date']}; commit `{info['commit']}`"]
     server = None
@@ -135,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+    loads = " / ".join(f"{v:.1f}" for v in (load_start, os.getloadavg()[0]))
+    header.append(f"- load average (1 min) at start / end: {loads} (other sessions share the cores; timings grow with it)")
     text = report(timings, header, args.repeat, snapshot_ms, poll_ms, paints)
     if args.results == "-":
         print(text)

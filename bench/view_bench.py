@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kinds", default="view,snapshot,report,grafana", help="the kinds of query to time")
     args = p.parse_args(argv)
     info = machine_info()
+    load_start = os.getloadavg()[0]
     header = [f"- machine: nproc {info['nproc']} ({info['cpu']}), RAM {info['ram_gib']} GiB; "
               f"date {info['date']}; commit `{info['commit']}`"]
     if args.http:
@@ -189,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+    loads = " / ".join(f"{v:.1f}" for v in (load_start, os.getloadavg()[0]))
+    header.append(f"- load average (1 min) at start / end: {loads} (other sessions share the cores; timings grow with it)")
     text = report(results, header, args.repeat, previous_p95(args.before) if args.before else None)
     if args.results == "-":
         print(text)

@@ -3,8 +3,8 @@
 A view computes from the base tables with FINAL on every read (seconds on a million
 events); snapshot_<view> holds its rows as of a refresh, read in milliseconds. A
 reader uses a snapshot only while it is exact: its refresh recorded the fingerprint of
-the base tables (the highest block number of each: an insert raises it, a merge does
-not), and the base tables still have that fingerprint. Otherwise it reads the view, so
+the tables (the highest block number of each: an insert raises it, a merge does
+not), and the tables still have that fingerprint. Otherwise it reads the view, so
 what a reader shows is always what the view's definition gives.
 
     python -m cluetrain.sinks.snapshots --clickhouse URL     # refresh every snapshot
@@ -26,8 +26,6 @@ Query = Callable[[str], tuple[list, list]]
 
 PREFIX = "snapshot_"
 STATE = "snapshot_state"
-# the tables the views read: a new block in any of them may change a view
-BASE_TABLES = ("alerts", "mentions", "reciprocity_windows", "replies", "sentiment_windows", "turns")
 # a view defined as one grouping of another view: refreshed from that view's new
 # snapshot instead of computing the parent again (the definitions in 0005/0006/0008;
 # tests/integration/test_view_snapshots.py checks each snapshot equals its view)
@@ -45,12 +43,12 @@ _READ = re.compile(r"\b(FROM|JOIN)(\s+)((?:\w+\.)?)(v_\w+)\b(?!\s*\()")
 
 
 def fingerprint(query: Query, database: str | None = None) -> str:
-    """The base tables' highest block numbers, as one string (database None: the
-    query's current database)."""
+    """The highest block number of every table but the snapshots, as one string (a new
+    block anywhere, even in a table no view reads yet, makes the snapshots stale;
+    database None: the query's current database)."""
     where = f"'{check_identifier(database)}'" if database else "currentDatabase()"
-    names = ", ".join(f"'{t}'" for t in BASE_TABLES)
     _, rows = query(f"SELECT table, max(max_block_number) FROM system.parts WHERE database = {where} "
-                    f"AND active AND table IN ({names}) GROUP BY table ORDER BY table")
+                    f"AND active AND NOT startsWith(table, '{PREFIX}') GROUP BY table ORDER BY table")
     return ",".join(f"{table}:{int(block)}" for table, block in rows)
 
 
@@ -70,13 +68,18 @@ def fresh_generations(query: Query, database: str | None = None) -> dict[str, in
 
 
 def reading_snapshots(sql: str, generations: dict[str, int]) -> str:
-    """The SQL with each `FROM/JOIN [db.]v_x` whose snapshot is fresh reading it instead."""
+    """The SQL with each `FROM/JOIN [db.]v_x` whose snapshot is fresh reading it instead:
+    `FROM snapshot_v_x AS v_x PREWHERE snapshot_generation = g` (the generation's
+    partition read first, the query's own WHERE unchanged after it); after a JOIN,
+    where PREWHERE is not allowed, a subquery of that generation."""
     def swap(m: re.Match) -> str:
         keyword, space, prefix, view = m.groups()
         if view not in generations:
             return m.group(0)
-        return (f"{keyword}{space}(SELECT * FROM {prefix}{PREFIX}{view} "
-                f"WHERE snapshot_generation = {generations[view]}) AS {view}")
+        table, generation = f"{prefix}{PREFIX}{view}", generations[view]
+        if keyword.upper() == "FROM":
+            return f"{keyword}{space}{table} AS {view} PREWHERE snapshot_generation = {generation}"
+        return f"{keyword}{space}(SELECT * FROM {table} WHERE snapshot_generation = {generation}) AS {view}"
     return _READ.sub(swap, sql)
 
 
@@ -103,10 +106,14 @@ def refresh(backend: Backend, database: str, views: list[str] | None = None) -> 
     done: dict[str, int] = {}
     for view in names:
         start = time.perf_counter()
+        if _columns(backend, db, view) != _columns(backend, db, PREFIX + view)[1:]:
+            # a later migration changed the view and not its snapshot: readers keep the view
+            print(f"cluetrain: snapshot_{view} does not have the columns of {view}: not refreshed "
+                  "(a migration must recreate it)", file=sys.stderr)
+            continue
         parent, condition = DERIVED.get(view, (None, None))
         if parent in done:
-            _, cols = backend.query(f"SELECT name FROM system.columns WHERE database = '{db}' AND table = '{view}'")
-            source = (f"SELECT {', '.join(c for (c,) in cols)} FROM {db}.{PREFIX}{parent} "
+            source = (f"SELECT {', '.join(c for c, _ in _columns(backend, db, view))} FROM {db}.{PREFIX}{parent} "
                       f"WHERE snapshot_generation = {generation} AND {condition}")
         else:
             source = f"SELECT * FROM {db}.{check_identifier(view, 'view')}"
@@ -120,6 +127,12 @@ def refresh(backend: Backend, database: str, views: list[str] | None = None) -> 
         _drop_old(backend, db, view)
         done[view] = rows
     return done
+
+
+def _columns(backend: Backend, db: str, table: str) -> list[tuple[str, str]]:
+    # in declaration order (18.16 has no system.columns.position to sort by)
+    _, rows = backend.query(f"SELECT name, type FROM system.columns WHERE database = '{db}' AND table = '{table}'")
+    return [(name, ch_type) for name, ch_type in rows]
 
 
 def _drop_old(backend: Backend, db: str, view: str) -> None:

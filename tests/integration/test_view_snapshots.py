@@ -117,3 +117,12 @@ def test_a_refresh_keeps_the_previous_generation_and_drops_older_ones(demo):
     assert len(parts) == snapshots.KEEP_GENERATIONS
     latest = snapshots.fresh_generations(demo.query, db)["v_brand_overview"]
     assert str(latest) in {str(p).strip("'") for (p,) in parts}
+
+
+def test_a_snapshot_without_its_views_columns_is_not_refreshed_and_readers_keep_the_view(demo, capsys):
+    db = demo.database
+    demo.execute(f"ALTER TABLE {db}.snapshot_v_brand_overview ADD COLUMN stale_column UInt8")
+    done = snapshots.refresh(demo, db, ["v_brand_overview", "v_brand_latency"])
+    assert set(done) == {"v_brand_latency"}
+    assert "snapshot_v_brand_overview does not have the columns of v_brand_overview" in capsys.readouterr().err
+    assert set(snapshots.fresh_generations(demo.query, db)) == {"v_brand_latency"}

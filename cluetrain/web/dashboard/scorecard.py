@@ -35,7 +35,7 @@ def scorecard(query: Query, brand: str | None, span: Span) -> dict:
         FROM v_turn_status WHERE {where} AND {span.condition('opened_minute')}""")
     now = one(query, f"""
         SELECT (SELECT count() FROM v_turn_status WHERE {where} AND is_open = 1) AS n_open,
-               (SELECT countIf(isNull(resolved_at)) FROM alerts FINAL WHERE {where}) AS n_alerts""")
+               (SELECT count() FROM v_alert_status WHERE {where} AND is_open = 1) AS n_alerts""")
     voice = one(query, f"""
         SELECT count() AS v_replies, sum(templated) AS v_templated
         FROM v_reply_templates WHERE {where} AND {span.condition('created_at')}""")
@@ -89,14 +89,12 @@ def open_queue(query: Query, brand: str | None, as_of_s: int) -> list[dict]:
 
 
 def ignored_conversations(query: Query, brand: str | None, as_of_s: int) -> list[dict]:
-    """Open ignored-conversation alerts, latest first. The latest version of each alert
-    is picked with argMax, so the filter on resolved_at (which changes) is exact."""
+    """Open ignored-conversation alerts, latest first (v_alert_status: the latest version
+    of each alert, so the filter on is_open, which changes, is exact)."""
     found = rows(query, f"""
-        SELECT alert_id, any(brand) AS a_brand, any(conversation_id) AS a_conversation,
-               argMax(fired_at, version) AS a_fired, argMax(resolved_at, version) AS a_resolved,
-               argMax(severity, version) AS a_severity
-        FROM alerts WHERE kind = 'ignored_conversation' AND {brand_condition(brand)}
-        GROUP BY alert_id HAVING isNull(a_resolved)
+        SELECT alert_id, brand AS a_brand, conversation_id AS a_conversation, fired_at AS a_fired,
+               severity AS a_severity
+        FROM v_alert_status WHERE kind = 'ignored_conversation' AND {brand_condition(brand)} AND is_open = 1
         ORDER BY a_fired DESC, alert_id LIMIT {QUEUE_LENGTH}""")
     return [{
         "alert_id": r["alert_id"], "brand": r["a_brand"], "conversation_id": r["a_conversation"],

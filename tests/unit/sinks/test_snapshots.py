@@ -4,7 +4,7 @@ from cluetrain.sinks.snapshots import fingerprint, reading_snapshots
 def test_reading_snapshots_rewrites_only_the_fresh_views():
     sql = "SELECT a FROM db.v_one WHERE x IN (SELECT y FROM v_two) AND z = 'v_one'"
     assert reading_snapshots(sql, {"v_one": 7}) == (
-        "SELECT a FROM (SELECT * FROM db.snapshot_v_one WHERE snapshot_generation = 7) AS v_one "
+        "SELECT a FROM db.snapshot_v_one AS v_one PREWHERE snapshot_generation = 7 "
         "WHERE x IN (SELECT y FROM v_two) AND z = 'v_one'")
     assert reading_snapshots(sql, {}) == sql
 
@@ -12,7 +12,7 @@ def test_reading_snapshots_rewrites_only_the_fresh_views():
 def test_unqualified_names_and_joins_are_rewritten_in_place():
     sql = "SELECT * FROM v_a\nLEFT JOIN v_b USING (brand) WHERE v_a.brand = 'x'"
     assert reading_snapshots(sql, {"v_a": 1, "v_b": 2}) == (
-        "SELECT * FROM (SELECT * FROM snapshot_v_a WHERE snapshot_generation = 1) AS v_a\n"
+        "SELECT * FROM snapshot_v_a AS v_a PREWHERE snapshot_generation = 1\n"
         "LEFT JOIN (SELECT * FROM snapshot_v_b WHERE snapshot_generation = 2) AS v_b USING (brand) "
         "WHERE v_a.brand = 'x'")
 
