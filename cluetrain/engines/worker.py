@@ -1,6 +1,8 @@
 """`cluetrain worker`: one worker process in the foreground (SIGTERM/SIGINT stop it cleanly)."""
 from __future__ import annotations
 
+import signal
+
 from cluetrain.settings import Settings
 
 
@@ -16,11 +18,22 @@ def run_faust_worker(settings: Settings) -> int:
     from faust import Worker
 
     from cluetrain.engines.faust_app import create_app
+    from cluetrain.runtime import exit_codes, processes
+
+    class InterruptibleWorker(Worker):
+        """Ctrl-C: Faust's clean stop, bounded like the bulk worker's (exit code 130)."""
+        interrupted = False
+
+        def _on_sigint(self) -> None:
+            if not self.interrupted:
+                self.interrupted = True
+                processes.exit_soon(exit_codes.INTERRUPTED)
+            self._schedule_shutdown(signal.SIGINT)
 
     app = create_app(settings, settings.broker)
-    worker = Worker(app, loglevel=settings.log_level, quiet=True)
+    worker = InterruptibleWorker(app, loglevel=settings.log_level, quiet=True)
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+        return exit_codes.INTERRUPTED if worker.interrupted else int(exc.code or 0)
+    return exit_codes.INTERRUPTED if worker.interrupted else 0

@@ -111,14 +111,15 @@ def test_ctrl_c_stops_run(tmp_path, events, after_s):
     assert_stopped_cleanly(terminal, "run")
 
 
-def test_ctrl_c_stops_worker(tmp_path, events, broker):
+@pytest.mark.parametrize("engine", ["bulk", "faust"])
+def test_ctrl_c_stops_worker(tmp_path, events, broker, engine):
     replay = subprocess.run([sys.executable, "-m", "cluetrain", "replay", str(events), "--broker", broker.url],
                             cwd=tmp_path, env={**os.environ, **_env(tmp_path)}, capture_output=True, timeout=300)
     assert replay.returncode == 0, replay.stderr
-    terminal = Terminal(["worker", "--broker", broker.url], tmp_path, _env(tmp_path))
-    time.sleep(6)  # assigned, and processing the 60k events replayed
+    terminal = Terminal(["worker", "--broker", broker.url], tmp_path, {**_env(tmp_path), "CLUETRAIN_ENGINE": engine})
+    time.sleep(8)  # assigned, and processing the 60k events replayed
     assert terminal.proc.poll() is None, terminal.read()
-    assert_stopped_cleanly(terminal, "worker")
+    assert_stopped_cleanly(terminal, f"worker ({engine})")
 
 
 def test_ctrl_c_stops_replay(tmp_path, events, broker):
