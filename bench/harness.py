@@ -86,6 +86,8 @@ class Bench:
     def base_settings(self, **kw) -> Settings:
         values = dict(broker=self.broker.url, broker_profile="local", clickhouse=str(self.dir / "chdb-c"),
                       log_dir=str(self.logs), partitions=self.args.partitions, app_id="bench-c")
+        if getattr(self.args, "state_interval", None) is not None:
+            values["state_interval_s"] = self.args.state_interval
         values.update(kw)
         return Settings.from_env({}, **values)
 

@@ -21,7 +21,11 @@ collections that run outside process() are charged to it (see GcOutside), and th
 prepared input is frozen out of the collector (gc.freeze: a worker holds no such heap)
 unless --no-freeze. --policies FILE runs each round without and with that SLA policy
 file (CLUETRAIN_POLICIES), alternating, and prints the ratio: the cost of business-hours
-deadlines and priorities on the same records."""
+deadlines and priorities on the same records. --state-interval S runs each round with the
+state in every batch and with it once per S seconds of a clock that moves --batch-ms per
+batch (default 100: 1000 records in 0.1 s), alternating, timing process() and the state's
+encoding (state/changelog.encode_save, as the worker sends it): the outputs other than
+the state must be identical, and so must the image of the saved state at the end."""
 from __future__ import annotations
 
 import argparse
@@ -151,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile top 20 (one extra round)")
     ap.add_argument("--profile-out", help="with --profile: also dump the raw stats to this file")
     ap.add_argument("--policies", help="an SLA policy file: rounds without and with it, alternating")
+    ap.add_argument("--state-interval", type=float, metavar="S",
+                    help="rounds with the state saved after every batch and once per S s, alternating")
+    ap.add_argument("--batch-ms", type=int, default=100, help="with --state-interval: clock step per batch")
     args = ap.parse_args(argv)
     if args.policies and args.compare:
         ap.error("--policies and --compare: one comparison at a time")
@@ -158,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env({}, partitions=PARTITIONS)
     if args.policies:
         return compare_policies(settings, settings.replace(policies=args.policies), args)
+    if args.state_interval:
+        return compare_state_interval(settings, args)
     if args.no_gc_pause:
         if not hasattr(pipeline.PipelineProcessor, "_process"):
             print("(this version has no GC pause: --no-gc-pause ignored)", file=sys.stderr)
@@ -229,6 +238,73 @@ def compare_policies(without: Settings, with_file: Settings, args) -> int:
     stable = all(len(d) == 1 for d in digests.values())
     print("each side's digests agree" if stable else f"DIGESTS VARY: {digests}")
     return 0 if stable else 1
+
+
+
+def run_saving(settings: Settings, batches: list[list], interval_s: float, batch_ms: int) -> tuple[float, str, str, int]:
+    """(CPU s of process() + encode_save, digest of the outputs but the state, digest of
+    the saved image at the end, state records encoded) for one fresh processor. The image
+    is what a recovery reads: the latest record per key, contributions to windows final
+    under the last meta left out (restore drops them; when they were pruned varies)."""
+    from cluetrain.domain.brand_alerts import BASELINE, HOUR
+    from cluetrain.state.changelog import encode_save
+
+    clear_caches()
+    processor = pipeline.PipelineProcessor(settings, state_interval_s=interval_s)
+    outputs, image, metas, saved, elapsed = hashlib.sha256(), {}, {}, 0, 0.0
+    gc.collect()
+
+    def keep(state: dict) -> None:
+        for p, (records, meta) in state.items():
+            image.update({(p, key): record for key, record in records.items()})
+            metas[p] = meta if meta is not None else metas.get(p)
+
+    for i, batch in enumerate(batches):
+        t0 = time.process_time()
+        out = processor.process(batch, NOW_MS + i * batch_ms)
+        saved += sum(len(encode_save(p, records, meta)) for p, (records, meta) in out.state.items())
+        elapsed += time.process_time() - t0
+        keep(out.state)
+        out.state = {}
+        outputs.update(repr(out).encode())
+    end = processor.checkpoint(NOW_MS + len(batches) * batch_ms, force=True)
+    keep(end.state if end else {})
+    for (p, _), record in image.items():  # what restore forgets (PartitionState.restore, BrandMonitor.loaded)
+        horizon = metas[p]["horizon_s"]
+        if record and record.get("contrib"):
+            record["contrib"] = [c for c in record["contrib"] if c[0] >= horizon]
+        if record and "hour" in record:
+            record["minutes"] = [m for m in record["minutes"] if m[0] >= horizon - HOUR - BASELINE - 60]
+    picture = orjson.dumps(sorted((repr(k), v) for k, v in image.items()), option=orjson.OPT_SORT_KEYS)
+    picture += orjson.dumps(metas, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return elapsed, outputs.hexdigest()[:16], hashlib.sha256(picture).hexdigest()[:16], saved
+
+
+def compare_state_interval(settings: Settings, args) -> int:
+    """Best records/s with the state in every batch and once per interval, same batches."""
+    batches = build_batches(settings, args.events, args.seed)
+    records = sum(len(b) for b in batches)
+    if not args.no_freeze:
+        gc.collect()
+        gc.freeze()
+    set_caches(not args.no_cache)
+    sides = {"state after every batch": 0.0, f"state once per {args.state_interval:g} s": args.state_interval}
+    best: dict[str, float] = {}
+    digests: set = set()
+    for r in range(args.rounds):
+        for label, interval in sides.items():
+            seconds, outputs, image, saved = run_saving(settings, batches, interval, args.batch_ms)
+            best[label] = min(best.get(label, seconds), seconds)
+            digests.add((outputs, image))
+            print(f"round {r + 1} {label}: {records / seconds:,.0f} records/s, {saved / args.events:.2f} state "
+                  f"records per event, outputs {outputs}, saved image {image}")
+    for label in sides:
+        print(f"best {label}: {records / best[label]:,.0f} records/s ({best[label] * 1e6 / records:.1f} µs/record)")
+    slow, fast = best["state after every batch"], best[list(sides)[1]]
+    print(f"once per interval / every batch: {slow / fast:.3f}x the throughput ({records} records, "
+          f"{args.batch_ms} ms per batch of {BATCH})")
+    print("outputs and saved image identical" if len(digests) == 1 else f"DIGESTS DIFFER: {digests}")
+    return 0 if len(digests) == 1 else 1
 
 
 if __name__ == "__main__":

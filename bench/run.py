@@ -23,7 +23,11 @@ Parts (`--only` takes a comma list; the input is always generated and replayed o
      --faust-events events (default 50k): the engine the bulk loop replaced.
   s  scaling: the worker with 1, then 2 processes (s1, s2), both to a clickhouse-server
      (chdb allows one process per data directory).
-  d  Quix Streams (the peer): the same per-brand minute counts, stateful, changelog on.
+  d  Quix Streams (the bare-count peer): the same per-brand minute counts, stateful, changelog on.
+  g  Quix Streams running cluetrain's job (the fair peer, bench/peers/quix_full.py): the
+     text analytics, turn fold, windows and alerts of cluetrain/domain on Quix's state
+     store and changelog, the same ClickHouse tables (own chdb) and alert topic; checked
+     by its minute counts and the totals of its tables.
   l  latency: event-to-queryable p50/p99 at steady rates, 60 s each, on one worker:
      `--latency-rate 5000,auto` (auto = half of (c)'s steady rate, one the worker can
      sustain; 5,000/s is above what it sustains on 2 cores, so its latency measures
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=None, help="events to generate (default 500000; --quick: 20000)")
     ap.add_argument("--quick", action="store_true", help="smoke check: 20k events, 6 s per latency rate, < 3 min")
-    ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,f,s,d,l,p")
+    ap.add_argument("--only", default=",".join(ALL_PARTS), help="parts, comma-separated: e,a,b,c,f,s,d,g,l,p")
     ap.add_argument("--faust-events", type=int, default=50_000, help="events part (f) processes (default 50000)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--brands", type=int, default=20)
@@ -96,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="'calm' = other processes use fewer cores than this (default 0.3)")
     ap.add_argument("--profile-raw", default=None, metavar="PATH",
                     help="also save py-spy's raw collapsed stacks of part (p) there")
+    ap.add_argument("--state-interval", type=float, default=None, metavar="S",
+                    help="the workers' CLUETRAIN_STATE_INTERVAL_S (default: the setting's default)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, chdb, profile)")
     ap.add_argument("--snapshot", metavar="REV", default=None,
                     help="measure the committed revision REV (e.g. HEAD) exported with git archive, "

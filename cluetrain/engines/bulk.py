@@ -84,7 +84,8 @@ class BulkWorker:
             state_changelog_topic(settings), self.producer,
             lambda: Consumer(recovery_consumer_config(settings)))
         self.recovered: dict[int, tuple[dict | None, list[dict]]] = {}
-        self.processor = PipelineProcessor(settings, load_state=lambda p: self.recovered.pop(p, (None, [])))
+        self.processor = PipelineProcessor(settings, load_state=lambda p: self.recovered.pop(p, (None, [])),
+                                           state_interval_s=settings.state_interval_s)
         self.writer = ClickHouseWriter(settings)
         self.output = WorkerOutput(settings, self.producer, self.store, lambda p: p in self.revoked)
         self.stopping = False
@@ -134,6 +135,9 @@ class BulkWorker:
                 self.check_broker()
                 if messages:
                     self.handle(messages)
+                else:
+                    self.save_state()
+            self.save_state(force=True)  # a stop saves what the last interval changed
         except WorkerStopped:
             log.warning("stopped while ClickHouse was down: the batch in progress will be processed again")
         except BrokerError:
@@ -200,6 +204,13 @@ class BulkWorker:
         commit(out, rows=self, topics=self.output, state=self.output, offsets=self)
         self.batches += 1
         self.collector.tick(time.monotonic())
+
+    def save_state(self, *, force: bool = False) -> None:
+        """Idle or stopping: the state changed since the last save, if due (the batches
+        carry it otherwise; settings.state_interval_s)."""
+        out = self.processor.checkpoint(int(time.time() * 1000), force=force)
+        if out is not None:
+            commit(out, rows=self, topics=self.output, state=self.output, offsets=self)
 
     def commit(self, batch: BatchOutput) -> None:
         """InputOffsets of the commit protocol: seek back over gaps, commit the state's offsets."""
