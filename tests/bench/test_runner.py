@@ -42,16 +42,17 @@ def test_only_a_full_run_writes_the_results_by_default(tmp_path):
     assert run.output_paths(args, parts, tmp_path) == (tmp_path / "out.md", None)
 
 
-def test_results_table_orders_rows_and_divides_by_a_b_and_d():
+def test_results_table_orders_rows_and_divides_by_a_b_d_and_g():
     results = {
+        "g": PartResult("g", "fair peer", 100, seconds=1.0, seconds_steady=0.4),  # 250/s
         "d": PartResult("d", "peer", 100, seconds=2.0, seconds_steady=1.0),      # 100/s
         "a": PartResult("a", "ceiling", 100, seconds=1.0, seconds_steady=0.25),  # 400/s
         "c": PartResult("c", "us", 100, seconds=1.0, seconds_steady=0.5, check="same"),  # 200/s
     }
     lines = results_table(results).splitlines()
-    assert [line.split("|")[1].strip() for line in lines[2:]] == ["(a)", "(c)", "(d)"]
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["(a)", "(c)", "(d)", "(g)"]
     c_row = [cell.strip() for cell in lines[3].split("|")[1:-1]]
-    assert c_row == ["(c)", "us", "100", "1.0", "100", "200", "0.500", "n/a", "2.000", "same"]
+    assert c_row == ["(c)", "us", "100", "1.0", "100", "200", "0.500", "n/a", "2.000", "0.800", "same"]
 
 
 def test_latency_rates_auto_is_half_of_c_rounded_to_hundreds():
