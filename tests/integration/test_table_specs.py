@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from cluetrain.sinks import snapshots
 from cluetrain.sinks.tables import SPECS
 
 pytestmark = pytest.mark.integration
@@ -42,4 +43,5 @@ def test_spec_equals_the_migrated_table(backend, table):
 def test_every_table_of_the_migrations_has_a_spec(backend):
     _, rows = backend.query(f"SELECT name FROM system.tables WHERE database = '{backend.database}' "
                             "AND engine LIKE '%MergeTree%' AND name != 'schema_migrations'")
-    assert {r[0] for r in rows} == set(SPECS)
+    # the views' snapshot tables are copies of views (sinks/snapshots.py), not rows the pipeline builds
+    assert {r[0] for r in rows if not r[0].startswith(snapshots.PREFIX)} == set(SPECS)
