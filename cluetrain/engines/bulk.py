@@ -92,7 +92,7 @@ class BulkWorker:
         self.exit_code = exit_codes.OK
         self.revoked: set[int] = set()  # partitions revoked while the current batch was held
         self.broker_lost: str | None = None  # set by the client's error callback
-        self.held = HeldInput(self.consumer, self.check_held)
+        self.held = HeldInput(self.consumer, self.check_held, reported=lambda: self.writer.down)
         self.batches = 0
         self.collector = CycleCollector()
 

@@ -6,6 +6,8 @@ assigned partitions are paused and the consumer keeps being polled: the group's
 session and max.poll.interval stay alive for as long as the outage lasts, no record
 is consumed, and a record fetched anyway (a partition assigned during the wait) is
 sought back to and paused. When the write returns, the partitions are resumed.
+A write still pending after 10 s with no outage logged by the sink (a server that hangs
+rather than refuses) gets one warning, and its end another.
 """
 from __future__ import annotations
 
@@ -22,12 +24,17 @@ class WorkerStopped(Exception):
 
 
 class HeldInput:
-    def __init__(self, consumer, check: Callable[[], None], *, pause_after_s: float = 1.0,
-                 poll_s: float = 0.2):
-        """`check()` raises to abandon the wait (WorkerStopped, a lost broker)."""
+    def __init__(self, consumer, check: Callable[[], None], *, reported: Callable[[], bool] = lambda: False,
+                 pause_after_s: float = 1.0, warn_after_s: float = 10.0, poll_s: float = 0.2):
+        """`check()` raises to abandon the wait (WorkerStopped, a lost broker).
+        `warn_after_s`: a write still pending then is a warning, unless `reported()` (the
+        sink logged the outage already): a server that hangs rather than refuses (SIGSTOP,
+        overload) raises no error the sink would log."""
         self.consumer = consumer
         self.check = check
+        self.reported = reported
         self.pause_after_s = pause_after_s
+        self.warn_after_s = warn_after_s
         self.poll_s = poll_s
 
     def wait(self, future: Future):
@@ -36,17 +43,24 @@ class HeldInput:
             return future.result(timeout=self.pause_after_s)
         except TimeoutError:
             pass
-        started = time.monotonic()
+        started = time.monotonic() - self.pause_after_s
         self.consumer.pause(self.consumer.assignment())
         log.info("ClickHouse write pending for %.0f s: input paused", self.pause_after_s)
+        level = logging.INFO
+        quiet = False  # the sink logged this outage: no second line, even once it is back
         try:
             while not future.done():
                 self._keep_alive()
                 self.check()
+                quiet = quiet or self.reported()
+                if level == logging.INFO and not quiet and time.monotonic() - started >= self.warn_after_s:
+                    level = logging.WARNING
+                    log.warning("ClickHouse slow: a write pending for %.0f s (no error yet), input paused",
+                                self.warn_after_s)
             return future.result()
         finally:
             self.consumer.resume(self.consumer.assignment())
-            log.info("input resumed after %.1f s", time.monotonic() - started + self.pause_after_s)
+            log.log(level, "input resumed after %.1f s", time.monotonic() - started)
 
     def _keep_alive(self) -> None:
         from confluent_kafka import TopicPartition

@@ -29,6 +29,11 @@ class ClickHouseWriter:
             self.sink.extend(table, table_rows)
         return self.sink.flush()
 
+    @property
+    def down(self) -> bool:
+        """An outage is in progress and logged (sinks/writer.py)."""
+        return self.sink is not None and self.sink.down
+
     def cancel(self) -> None:
         """Stop retrying a write through an outage (from any thread): it raises SinkError."""
         if self.sink is not None:

@@ -51,6 +51,7 @@ class ClickHouseSink:
         self._sleep = sleep or self._cancelled.wait
         self._columns = dict(TABLE_COLUMNS if columns is None else columns)
         self._buffers: dict[str, list[tuple]] = {}
+        self.down = False  # an outage is in progress (its first line is logged); read from any thread
 
     # ------------------------------------------------------------ buffering
 
@@ -114,6 +115,7 @@ class ClickHouseSink:
                 now = self._clock()
                 if failing_since is None:
                     failing_since = now
+                    self.down = True
                     limit = f"for {self.outage_limit_s:g} s" if self.outage_limit_s else "until it is back"
                     log.warning("ClickHouse down: %s; input paused, retrying every %g-%g s %s",
                                 exc, self.backoff_s, self.max_backoff_s, limit)
@@ -125,6 +127,7 @@ class ClickHouseSink:
             if self._cancelled.is_set():
                 raise SinkError(f"cannot write {len(rows)} rows to {table}: stopped while ClickHouse was down")
             delay = min(delay * 2, self.max_backoff_s)
+        self.down = False
         if failing_since is not None:
             log.warning("ClickHouse back: %d rows written to %s after %.1f s down (%d attempts)",
                         len(rows), table, self._clock() - failing_since, attempts)
