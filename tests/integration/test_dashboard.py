@@ -416,7 +416,8 @@ def test_a_live_run_updates_the_page_as_it_goes(tmp_path, browser):
                  "the scorecard once the first rows are stored")
         browser.execute_script("window.notReloaded = true")
         seen = []
-        while proc.poll() is None and len(seen) < 4:
+        deadline = time.monotonic() + 120  # the run keeps serving after its replay: never wait forever
+        while proc.poll() is None and len(seen) < 4 and time.monotonic() < deadline:
             try:
                 clock = browser.find_element("css selector", '[data-section="asof"] time').get_attribute("datetime")
             except Exception:  # replaced by an update between find and read
