@@ -140,3 +140,14 @@ def test_ctrl_c_stops_broker(tmp_path):
     terminal = Terminal(["broker"], tmp_path, _env(tmp_path))
     terminal.wait_for("broker ready")
     assert_stopped_cleanly(terminal, "broker")
+
+
+@pytest.mark.parametrize("command", ["ingest --http", "alerts --follow"])
+def test_ctrl_c_stops_the_live_servers(tmp_path, broker, command):
+    from cluetrain.runtime.processes import free_port
+
+    args = (["ingest", "--http", f"127.0.0.1:{free_port()}"] if command == "ingest --http" else ["alerts", "--follow"])
+    terminal = Terminal([*args, "--broker", broker.url], tmp_path, {**_env(tmp_path), "CLUETRAIN_HTTP_TOKEN": "t0ken"})
+    time.sleep(4)
+    assert terminal.proc.poll() is None, terminal.read()
+    assert_stopped_cleanly(terminal, command)
