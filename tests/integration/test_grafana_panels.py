@@ -7,15 +7,10 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from cluetrain.reports.grafana import brand_variable_sql, expand, load_dashboard, panel_queries
-from cluetrain.settings import Settings
-from cluetrain.sinks.tables import SPECS
-from cluetrain.sources.replay import replay_to_memory
-from cluetrain.sources.twcs import import_twcs
-from tests.support.pipeline_driver import consume
+from tests.support.demo_rows import insert_twcs_sample
 
 pytestmark = pytest.mark.integration
 
@@ -26,20 +21,9 @@ DATASOURCE = (GRAFANA / "provisioning" / "datasources" / "cluetrain.yaml").read_
 PANELS = {panel["title"]: panel for panel in DASHBOARD["panels"]}
 
 
-@pytest.fixture(scope="module")
-def demo_rows():
-    """Rows of every table after the processor ran over the twcs sample."""
-    settings = Settings.from_env({})
-    events = import_twcs(ROOT / "data" / "twcs_head5000.csv").events
-    tables = consume(settings, replay_to_memory(settings, [orjson.dumps(e) for e in events]))
-    return {name: [tuple(row[c] for c in spec.columns) for row in tables.rows(name).values()]
-            for name, spec in SPECS.items()}
-
-
 @pytest.fixture
-def demo(backend, demo_rows):
-    for table, rows in demo_rows.items():
-        backend.insert(table, SPECS[table].columns, rows)
+def demo(backend):
+    insert_twcs_sample(backend)
     return backend
 
 

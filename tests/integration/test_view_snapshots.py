@@ -6,38 +6,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from pathlib import Path
 
-import orjson
 import pytest
 
 from cluetrain.reports.period import ReportScope
 from cluetrain.reports.summary import read_report
-from cluetrain.settings import Settings
 from cluetrain.sinks import snapshots
 from cluetrain.sinks.tables import SPECS
-from cluetrain.sources.replay import replay_to_memory
-from cluetrain.sources.twcs import import_twcs
-from tests.support.pipeline_driver import consume
+from tests.support.demo_rows import insert_twcs_sample, twcs_sample_rows
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def demo_rows():
-    settings = Settings.from_env({})
-    events = import_twcs(ROOT / "data" / "twcs_head5000.csv").events
-    tables = consume(settings, replay_to_memory(settings, [orjson.dumps(e) for e in events]))
-    return {name: [tuple(row[c] for c in spec.columns) for row in tables.rows(name).values()]
-            for name, spec in SPECS.items()}
-
-
 @pytest.fixture
-def demo(backend, demo_rows):
-    for table, rows in demo_rows.items():
-        backend.insert(table, SPECS[table].columns, rows)
+def demo(backend):
+    insert_twcs_sample(backend)
     return backend
 
 
@@ -70,7 +52,7 @@ def test_every_snapshot_equals_its_view_after_a_refresh(demo):
         assert f"snapshot_{view}" in rewritten and _rows(demo, rewritten)[1] == expected, view
 
 
-def test_a_write_after_the_refresh_sends_readers_back_to_the_views(demo, demo_rows):
+def test_a_write_after_the_refresh_sends_readers_back_to_the_views(demo):
     db = demo.database
     snapshots.refresh(demo, db, ["v_brand_overview", "v_brand_timeseries", "v_brand_hourly"])
     assert set(snapshots.fresh_generations(demo.query, db)) == {"v_brand_overview", "v_brand_timeseries",
@@ -78,7 +60,7 @@ def test_a_write_after_the_refresh_sends_readers_back_to_the_views(demo, demo_ro
     before = read_report(demo, db, ReportScope())
     # a newer version of one minute window, one more customer message: a new block
     columns = SPECS["reciprocity_windows"].columns
-    window = dict(zip(columns, demo_rows["reciprocity_windows"][0]))
+    window = dict(zip(columns, twcs_sample_rows()["reciprocity_windows"][0]))
     window.update(customer_messages=window["customer_messages"] + 1, version=window["version"] + 1)
     demo.insert("reciprocity_windows", columns, [tuple(window[c] for c in columns)])
     assert snapshots.fresh_generations(demo.query, db) == {}
