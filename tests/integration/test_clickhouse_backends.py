@@ -24,7 +24,9 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 # customer_id, customer_followers, first_sentiment, last_sentiment, negative_messages
 NO_CUSTOMER = ("c9", None, 0.0, 0.0, 0)
-NO_POLICY = ("normal", None)  # priority, business_latency_s (migration 0010)
+# The columns up to version: the later ones (priority, business_latency_s, team) get their
+# migrations' defaults, as rows written before those migrations do.
+BASE_TURN_COLUMNS = TABLE_COLUMNS["turns"][:TABLE_COLUMNS["turns"].index("version") + 1]
 TABLES = {"mentions", "replies", "dead_letters", "turns", "reciprocity_windows",
           "sentiment_windows", "alerts", "schema_migrations"}
 NASTY_TEXTS = [
@@ -166,8 +168,8 @@ def test_nullable_and_datetime_values(backend):
     assert rows[1] == ("r1", "m1", 12_345_678_901, created, 1_700_000_000_999, "en", 0)
     # Naive datetimes are UTC; ints are epoch seconds.
     turn = ("acme", "m1", 0, datetime(2024, 1, 1, 12, 0, 0), 2, None, "", "", None, "open",
-            1_704_114_000) + NO_CUSTOMER + (1,) + NO_POLICY
-    backend.insert("turns", TABLE_COLUMNS["turns"], [turn])
+            1_704_114_000) + NO_CUSTOMER + (1,)
+    backend.insert("turns", BASE_TURN_COLUMNS, [turn])
     _, rows = backend.query(f"SELECT started_at, answered_at, latency_s, deadline FROM {db}.turns FINAL")
     assert rows == [(datetime(2024, 1, 1, 12, tzinfo=timezone.utc), None, None,
                      datetime(2024, 1, 1, 13, tzinfo=timezone.utc))]
@@ -177,12 +179,12 @@ def test_metric_rows_latest_version_wins(backend):
     db = backend.database
     start = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
     answered = datetime(2024, 1, 1, 12, 30, tzinfo=timezone.utc)
-    cols = TABLE_COLUMNS["turns"]
-    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start) + NO_CUSTOMER + (1,) + NO_POLICY])
+    cols = BASE_TURN_COLUMNS
+    backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start) + NO_CUSTOMER + (1,)])
     backend.insert("turns", cols, [("acme", "c1", 0, start, 2, answered, "b1", "brand", 1800, "answered", start)
-                                   + NO_CUSTOMER + (3,) + NO_POLICY])
+                                   + NO_CUSTOMER + (3,)])
     backend.insert("turns", cols, [("acme", "c1", 0, start, 1, None, "", "", None, "open", start)
-                                   + NO_CUSTOMER + (2,) + NO_POLICY])  # stale
+                                   + NO_CUSTOMER + (2,)])  # stale
     _, rows = backend.query(f"SELECT status, customer_messages, answered_at, latency_s FROM {db}.turns FINAL")
     assert rows == [("answered", 2, answered, 1800)]
     window = ("acme", start, "customer", 3, -0.75, 1, 1, 1)
