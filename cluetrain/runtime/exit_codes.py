@@ -8,9 +8,10 @@ state); 2 is a configuration to fix, where restarting cannot help.
 """
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
+
+from cluetrain.settings.generated import GeneratedBlock
 
 OK = 0
 ERROR = 1  # unexpected failure (a bug, or a cause not classified below): read the log
@@ -33,8 +34,8 @@ MEANINGS = {
 # Failures a supervisor must not restart: a configuration to fix, or a person who stopped it.
 NO_RESTART = (USAGE, INTERRUPTED)
 
-START, END = "<!-- exit-codes:start -->", "<!-- exit-codes:end -->"
-BLOCK = re.compile(f"{re.escape(START)}\n(.*?)\n{re.escape(END)}", re.S)
+DOCUMENT_BLOCK = GeneratedBlock("exit-codes")
+START, END = DOCUMENT_BLOCK.start, DOCUMENT_BLOCK.end
 
 
 def markdown_table() -> str:
@@ -48,15 +49,11 @@ def markdown_table() -> str:
 
 def document_table(text: str) -> str | None:
     """The table between the markers of a document's text, None without markers."""
-    block = BLOCK.search(text)
-    return block.group(1) if block else None
+    return DOCUMENT_BLOCK.find(text)
 
 
 def rewrite_document(path: Path) -> None:
-    text = path.read_text()
-    if document_table(text) is None:
-        raise SystemExit(f"{path}: no {START} ... {END} block")
-    path.write_text(BLOCK.sub(lambda _: f"{START}\n{markdown_table()}\n{END}", text, count=1))
+    DOCUMENT_BLOCK.rewrite(path, lambda _: markdown_table())
 
 
 if __name__ == "__main__":  # print the table; with a path, rewrite it there

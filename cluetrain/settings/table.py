@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from cluetrain.settings.generated import GeneratedBlock
 from cluetrain.settings.model import declarations
 
-START, END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
-BLOCK = re.compile(f"{re.escape(START)}\n(.*?)\n{re.escape(END)}", re.S)
+README_BLOCK = GeneratedBlock("settings-table")
+START, END = README_BLOCK.start, README_BLOCK.end
 
 
 def markdown_table(names: Iterable[str] | None = None) -> str:
@@ -29,35 +30,28 @@ def markdown_table(names: Iterable[str] | None = None) -> str:
 
 def readme_table(text: str) -> str | None:
     """The table between the markers of a README's text, None without markers."""
-    block = BLOCK.search(text)
-    return block.group(1) if block else None
+    return README_BLOCK.find(text)
 
 
 def rewrite_readme(path: Path) -> None:
-    text = path.read_text()
-    if readme_table(text) is None:
-        raise SystemExit(f"{path}: no {START} ... {END} block")
-    path.write_text(BLOCK.sub(lambda _: f"{START}\n{markdown_table()}\n{END}", text, count=1))
+    README_BLOCK.rewrite(path, lambda _: markdown_table())
 
 
 # deploy/README.md's table of the settings operators set: its rows name the settings, the
 # rest of each row is generated (`python -m cluetrain.settings --operators deploy/README.md`).
-OPERATORS_START, OPERATORS_END = "<!-- operator-settings:start -->", "<!-- operator-settings:end -->"
-OPERATORS_BLOCK = re.compile(f"{re.escape(OPERATORS_START)}\n(.*?)\n{re.escape(OPERATORS_END)}", re.S)
+OPERATORS_BLOCK = GeneratedBlock("operator-settings")
+OPERATORS_START, OPERATORS_END = OPERATORS_BLOCK.start, OPERATORS_BLOCK.end
+
+
+def _named_rows(table: str) -> list[str]:
+    return re.findall(r"^\| `(CLUETRAIN_[A-Z0-9_]+)`", table, re.M)
 
 
 def operators_table(text: str) -> tuple[str, list[str]] | None:
     """(the table, the setting names its rows start with) of a document, None without markers."""
-    block = OPERATORS_BLOCK.search(text)
-    if block is None:
-        return None
-    return block.group(1), re.findall(r"^\| `(CLUETRAIN_[A-Z0-9_]+)`", block.group(1), re.M)
+    table = OPERATORS_BLOCK.find(text)
+    return None if table is None else (table, _named_rows(table))
 
 
 def rewrite_operators(path: Path) -> None:
-    text = path.read_text()
-    found = operators_table(text)
-    if found is None:
-        raise SystemExit(f"{path}: no {OPERATORS_START} ... {OPERATORS_END} block")
-    table = markdown_table(found[1])
-    path.write_text(OPERATORS_BLOCK.sub(lambda _: f"{OPERATORS_START}\n{table}\n{OPERATORS_END}", text, count=1))
+    OPERATORS_BLOCK.rewrite(path, lambda table: markdown_table(_named_rows(table)))
