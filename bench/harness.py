@@ -123,6 +123,24 @@ class Bench:
         """How long a part may take if it does at least `floor_eps` events/s."""
         return 120 + self.input.events / floor_eps
 
+    def run_peer(self, key: str, what: str, cmd: list[str], floor_eps: float) -> tuple[dict, float]:
+        """Run a peer program to its end, measured as part `key`: (the result it wrote to
+        bench.dir/<key>.json, the wall time it was spawned at). A peer slower than
+        `floor_eps` events/s is stopped; a failed one raises with its log's tail."""
+        out = self.dir / f"{key.replace(chr(39), 'p')}.json"
+        peer_log = self.logs / f"peer_{key}.log"
+        with self.measured(key):
+            spawned = time.time()
+            proc = spawn([*cmd, "--out", str(out)], peer_log)
+            try:
+                code = proc.wait(timeout=self.timeout(floor_eps))
+            except subprocess.TimeoutExpired:
+                processes.stop(proc, timeout=10)
+                raise RuntimeError(f"({key}) {what} timed out: {tail(peer_log)}") from None
+        if code != 0 or not out.exists():
+            raise RuntimeError(f"({key}) {what} failed ({code}): {tail(peer_log)}")
+        return json.loads(out.read_text()), spawned
+
     def peer_result(self, key: str, name: str, data: dict, spawned_wall: float) -> PartResult:
         """The result a peer program wrote, checked against the reference counts."""
         r = PartResult(key, name, data["events"], seconds=data["done"] - spawned_wall,

@@ -4,39 +4,22 @@ ClickHouse tables (bench/peers/quix_full.py); checked like (c), by the totals of
 its tables, and like (d), by its per-brand minute counts."""
 from __future__ import annotations
 
-import json
-import subprocess
-import time
-
 from bench.benchlib import fmt_rate
-from bench.harness import BENCH, PY, Bench, log, spawn, tail
+from bench.harness import BENCH, PY, Bench, log
 from bench.parts.end_to_end import table_totals
 from cluetrain.kafka.admin import ensure_topics
-from cluetrain.runtime import processes
 
 
 def run(bench: Bench) -> None:
-    out = bench.dir / "g.json"
-    peer_log = bench.logs / "peer_g.log"
     settings = bench.base_settings(clickhouse=str(bench.dir / "chdb-g"), app_id="bench-g",
                                    topic_alerts="bench-g-alerts", topic_dead_letters="bench-g-dead-letters")
     ensure_topics(settings, bench.broker.url)
     log("(g) Quix Streams running cluetrain's job (domain functions, Quix state + changelog) -> chdb")
-    with bench.measured("g"):
-        spawned = time.time()
-        proc = spawn([PY, str(BENCH / "peers" / "quix_full.py"), "--broker", bench.broker.bootstrap,
-                      "--group", "bench-g", "--events", str(bench.input.events),
-                      "--partitions", str(bench.args.partitions), "--state-dir", str(bench.dir / "quix-g-state"),
-                      "--clickhouse", settings.clickhouse, "--alerts", settings.topic_alerts,
-                      "--dead-letters", settings.topic_dead_letters, "--out", str(out)], peer_log)
-        try:
-            code = proc.wait(timeout=bench.timeout(200))
-        except subprocess.TimeoutExpired:
-            processes.stop(proc, timeout=10)
-            raise RuntimeError(f"(g) Quix job timed out: {tail(peer_log)}") from None
-    if code != 0 or not out.exists():
-        raise RuntimeError(f"(g) Quix job failed ({code}): {tail(peer_log)}")
-    data = json.loads(out.read_text())
+    data, spawned = bench.run_peer("g", "Quix job", [
+        PY, str(BENCH / "peers" / "quix_full.py"), "--broker", bench.broker.bootstrap, "--group", "bench-g",
+        "--events", str(bench.input.events), "--partitions", str(bench.args.partitions),
+        "--state-dir", str(bench.dir / "quix-g-state"), "--clickhouse", settings.clickhouse,
+        "--alerts", settings.topic_alerts, "--dead-letters", settings.topic_dead_letters], 200)
     r = bench.peer_result("g", "Quix Streams running cluetrain's job (-> chdb)", data, spawned)
     totals = table_totals(settings)
     ok = totals["raw"] == bench.input.events and totals["windowed"] == bench.input.events
